@@ -1,0 +1,3 @@
+"""govops: online, data-based directing and governing."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Settings, database, periods, errors and text handling shared by every domain."""

@@ -1,0 +1,51 @@
+"""One settings object, read from environment variables prefixed ``GOVOPS_``.
+
+Nothing else in govops reads the environment: every module takes what it needs from
+:func:`get_settings`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Mode(StrEnum):
+    DEVELOPMENT = "development"
+    DEMO = "demo"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GOVOPS_", env_file=None, extra="ignore")
+
+    mode: Mode = Mode.DEVELOPMENT
+    data_dir: Path = Field(default=Path("data"), description="Folder for the SQLite file.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; when unset, a SQLite file in data_dir is used.",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Bodies larger than this are refused before they are read whole; bulk files of
+    # millions of rows go through `govops data load`, not the API.
+    max_body_bytes: int = 20 * 1024 * 1024
+    max_rows_per_write: int = 200_000
+    # A data query answering more cells than this is refused with advice to narrow it.
+    max_query_cells: int = 500_000
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'govops.sqlite').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,35 @@
+"""A cell: one value of a series for one period, with where it came from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+# Worse statuses win when values are combined: a sum with a provisional part is provisional.
+_STATUS_RANK = {"A": 0, "P": 1, "E": 2, "F": 3, "M": 4}
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    value: Decimal | None
+    status: str
+    recorded_at: datetime | None = None
+    note: str | None = None
+
+
+Cells = dict[date, Cell]
+
+
+def combined_status(cells: Iterable[Cell]) -> str:
+    return max((cell.status for cell in cells), key=_STATUS_RANK.__getitem__, default="A")
+
+
+def latest_recorded(cells: Iterable[Cell]) -> datetime | None:
+    stamps = [cell.recorded_at for cell in cells if cell.recorded_at is not None]
+    return max(stamps) if stamps else None
+
+
+def missing(note: str) -> Cell:
+    return Cell(None, "M", None, note)

@@ -1,0 +1,294 @@
+"""Reading series: latest or as of an instant, across area versions and frequencies.
+
+A query names an indicator, areas by code, a period range and optionally an instant
+(``as_of``): the answer is what was known then. For an area whose boundaries changed,
+periods before its current version are assembled from its predecessors when the
+indicator's area rule allows it, and left as gaps (with the reason) when it does not.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from govops.catalog.areas import NATION_CODE, area_at, areas_on, children_on, predecessors_of
+from govops.catalog.models import Area, Indicator
+from govops.catalog.rules import AreaRule
+from govops.catalog.service import get_indicator
+from govops.core.errors import InvalidRequest, NotFound
+from govops.core.periods import Frequency, Period
+from govops.datastore.cells import Cell, Cells, combined_status, latest_recorded, missing
+from govops.datastore.formula import Formula
+from govops.datastore.models import Observation, Series
+
+ALL_PROVINCES = "provinces"
+
+
+@dataclass(frozen=True)
+class PeriodRange:
+    first: Period | None
+    last: Period | None
+
+    def bounds(self) -> tuple[date | None, date | None]:
+        return (self.first.start if self.first else None, self.last.start if self.last else None)
+
+
+@dataclass
+class AreaSeries:
+    area: Area
+    cells: Cells
+    notes: list[str] = field(default_factory=list)
+
+
+class SeriesReader:
+    """Reads one indicator's values for areas, as known at ``as_of`` (None: latest)."""
+
+    def __init__(
+        self,
+        session: Session,
+        indicator: Indicator,
+        *,
+        dims_key: str = "",
+        as_of: datetime | None = None,
+    ) -> None:
+        self.session = session
+        self.indicator = indicator
+        self.frequency = Frequency(indicator.frequency)
+        self.dims_key = dims_key
+        self.as_of = as_of
+        self._formula = Formula(indicator.formula) if indicator.formula else None
+
+    def read(self, area: Area, periods: PeriodRange) -> AreaSeries:
+        if self._formula is not None:
+            return self._read_derived(area, periods)
+        result = AreaSeries(area, {})
+        stored = self.stored({area.id}, periods).get(area.id, {})
+        for start, cell in stored.items():
+            period = Period(self.frequency, start)
+            if area.is_valid_on(period.end):
+                result.cells[start] = cell
+        self._fill_from_predecessors(area, periods, result)
+        self._fill_from_children(area, periods, result)
+        return result
+
+    def stored(self, area_ids: set[int], periods: PeriodRange) -> dict[int, Cells]:
+        """Latest values (as of ``as_of``) of this indicator's series for the areas."""
+        first, last = periods.bounds()
+        query = (
+            select(
+                Series.area_id,
+                Observation.period_start,
+                Observation.value,
+                Observation.status,
+                Observation.recorded_at,
+            )
+            .join(Series, Series.id == Observation.series_id)
+            .where(
+                Series.indicator_id == self.indicator.id,
+                Series.area_id.in_(area_ids),
+                Series.dims_key == self.dims_key,
+            )
+            .order_by(Observation.series_id, Observation.period_start, Observation.recorded_at)
+        )
+        if first is not None:
+            query = query.where(Observation.period_start >= first)
+        if last is not None:
+            query = query.where(Observation.period_start <= last)
+        if self.as_of is not None:
+            query = query.where(Observation.recorded_at <= self.as_of)
+        found: dict[int, Cells] = defaultdict(dict)
+        for area_id, start, value, status, recorded_at in self.session.execute(query):
+            # Rows come oldest vintage first, so the last one written wins.
+            found[area_id][start] = Cell(value, status, recorded_at)
+        return found
+
+    def _fill_from_predecessors(
+        self, area: Area, periods: PeriodRange, result: AreaSeries
+    ) -> None:
+        if area.valid_from is None:
+            return
+        predecessors = predecessors_of(self.session, area)
+        if not predecessors:
+            return
+        before = PeriodRange(
+            periods.first, _last_before(self.frequency, area.valid_from, periods.last)
+        )
+        if before.last is None or (before.first and before.last < before.first):
+            return
+        parts = [self.read(old, before) for old, _edge in predecessors]
+        shares = [edge.share for _old, edge in predecessors]
+        names = ", ".join(f"{old.code} {old.name_vi}" for old, _edge in predecessors)
+        same_territory = len(predecessors) == 1 and shares[0] is None
+        assembled = self._combine(parts, shares, before, same_territory=same_territory)
+        result.cells.update(assembled)
+        if assembled:
+            how = "carried over from" if same_territory else "assembled from predecessors"
+            result.notes.append(f"values before {area.valid_from.isoformat()} {how} {names}")
+
+    def _combine(
+        self,
+        parts: list[AreaSeries],
+        shares: list[Decimal | None],
+        periods: PeriodRange,
+        *,
+        same_territory: bool,
+    ) -> Cells:
+        starts = sorted({start for part in parts for start in part.cells})
+        rule = AreaRule(self.indicator.area_rule)
+        if same_territory:
+            return dict(parts[0].cells)
+        if rule is AreaRule.NONE:
+            return {
+                start: missing(
+                    f"{self.indicator.code} cannot be added up over areas; "
+                    "the predecessors' values are not combined"
+                )
+                for start in starts
+            }
+        weights = self._weights([part.area for part in parts], starts, periods)
+        combined: Cells = {}
+        for start in starts:
+            cells = [part.cells.get(start) for part in parts]
+            combined[start] = aggregate_cells(rule, cells, shares, [w.get(start) for w in weights])
+        return combined
+
+    def _weights(
+        self, areas: list[Area], starts: list[date], periods: PeriodRange
+    ) -> list[dict[date, Decimal | None]]:
+        if self.indicator.area_rule != AreaRule.WEIGHTED_MEAN:
+            return [{} for _ in areas]
+        weight_indicator = get_indicator(self.session, self.indicator.weight_indicator_code or "")
+        reader = SeriesReader(self.session, weight_indicator, as_of=self.as_of)
+        frequency = Frequency(weight_indicator.frequency)
+        weights = []
+        for area in areas:
+            known = reader.read(area, PeriodRange(None, None)).cells
+            weights.append({start: _weight_at(known, frequency, start) for start in starts})
+        return weights
+
+    def _fill_from_children(self, area: Area, periods: PeriodRange, result: AreaSeries) -> None:
+        rule = AreaRule(self.indicator.area_rule)
+        if area.level != "nation" or rule is not AreaRule.SUM or periods.first is None:
+            return
+        if periods.last is None:
+            return
+        gaps = [p for p in Period.span(periods.first, periods.last) if p.start not in result.cells]
+        if not gaps:
+            return
+        for period in gaps:
+            children = children_on(self.session, area, period.end)
+            stored = self.stored({child.id for child in children}, PeriodRange(period, period))
+            cells = [stored.get(child.id, {}).get(period.start) for child in children]
+            if any(cell is not None for cell in cells):
+                cell = aggregate_cells(rule, cells, [None] * len(cells), [])
+                note = f"sum of {len(children)} provinces"
+                result.cells[period.start] = Cell(
+                    cell.value, cell.status, cell.recorded_at, cell.note or note
+                )
+        result.notes.append("periods without a national value are summed from provinces")
+
+    def _read_derived(self, area: Area, periods: PeriodRange) -> AreaSeries:
+        assert self._formula is not None
+        inputs = {}
+        notes: list[str] = []
+        for code in self._formula.inputs:
+            reader = SeriesReader(
+                self.session, get_indicator(self.session, code), as_of=self.as_of
+            )
+            series = reader.read(area, periods)
+            inputs[code] = series.cells
+            notes.extend(series.notes)
+        starts = sorted(set.intersection(*(set(cells) for cells in inputs.values())))
+        cells: Cells = {}
+        for start in starts:
+            parts = [inputs[code][start] for code in self._formula.inputs]
+            values = {code: inputs[code][start].value for code in self._formula.inputs}
+            known = {code: value for code, value in values.items() if value is not None}
+            cells[start] = Cell(
+                self._formula.evaluate(known), combined_status(parts), latest_recorded(parts)
+            )
+        notes.append(f"derived: {self.indicator.formula}")
+        return AreaSeries(area, cells, sorted(set(notes)))
+
+
+def aggregate_cells(
+    rule: AreaRule,
+    cells: Sequence[Cell | None],
+    shares: Sequence[Decimal | None],
+    weights: Sequence[Decimal | None],
+) -> Cell:
+    """Combine the values of several areas for one period by the indicator's rule."""
+    present = [cell for cell in cells if cell is not None and cell.value is not None]
+    if len(present) < len(cells):
+        return missing(f"{len(cells) - len(present)} of {len(cells)} areas have no value")
+    values = [cell.value for cell in present if cell.value is not None]
+    scaled = [
+        value * (share if share is not None else Decimal(1))
+        for value, share in zip(values, shares, strict=True)
+    ]
+    status = combined_status(present)
+    stamp = latest_recorded(present)
+    if rule is AreaRule.SUM:
+        return Cell(sum(scaled, Decimal(0)), status, stamp)
+    if rule is AreaRule.MEAN:
+        return Cell(sum(values, Decimal(0)) / len(values), status, stamp)
+    if any(weight is None for weight in weights) or not weights:
+        return missing("the weights for a weighted mean are missing")
+    total = sum((w for w in weights if w is not None), Decimal(0))
+    if total == 0:
+        return missing("the weights for a weighted mean add up to zero")
+    weighted = sum(
+        (v * w for v, w in zip(values, weights, strict=True) if w is not None), Decimal(0)
+    )
+    return Cell(weighted / total, status, stamp)
+
+
+def _weight_at(known: Cells, frequency: Frequency, start: date) -> Decimal | None:
+    # The weight of a period is the weight indicator's value for the period that contains
+    # it (the year, for an annual population), or the latest one before it.
+    containing = Period.containing(frequency, start).start
+    candidates = [day for day, cell in known.items() if day <= containing and cell.value]
+    return known[max(candidates)].value if candidates else None
+
+
+def _last_before(frequency: Frequency, day: date, last: Period | None) -> Period | None:
+    """The last period of this frequency that ends before ``day`` (and not after ``last``)."""
+    period = Period.containing(frequency, day)
+    while period.end >= day:
+        period = period.previous()
+    if last is not None and last < period:
+        return last
+    return period
+
+
+def resolve_areas(session: Session, codes: Sequence[str], at: date) -> list[Area]:
+    """The area versions that codes name on ``at``; 'provinces' names all of them."""
+    if not codes:
+        codes = [NATION_CODE]
+    areas: list[Area] = []
+    for code in codes:
+        if code == ALL_PROVINCES:
+            areas.extend(areas_on(session, at, level="province"))
+        else:
+            areas.append(area_at(session, code, at))
+    return areas
+
+
+def check_dims(indicator: Indicator, dims: dict[str, str]) -> str:
+    declared = {dimension.code: dimension for dimension in indicator.dimensions}
+    unknown = sorted(set(dims) - set(declared))
+    if unknown:
+        raise InvalidRequest(f"indicator {indicator.code} has no dimension {', '.join(unknown)}")
+    parts = []
+    for code, dimension in declared.items():
+        value = dims.get(code, "_T")
+        if value not in {v.code for v in dimension.values}:
+            raise NotFound(f"dimension {code} has no value '{value}'")
+        parts.append(f"{code}={value}")
+    return ";".join(parts)

@@ -1,0 +1,237 @@
+"""Datastore API: data queries in JSON, CSV and XLSX, observation writes, coverage."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.orm import Session
+
+from govops.core.api import (
+    FORMATS,
+    choose_format,
+    db_session,
+    parse_date,
+    parse_instant,
+    split_list,
+)
+from govops.core.errors import InvalidRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
+from govops.core.periods import Frequency
+from govops.core.settings import get_settings
+from govops.datastore.analytics import DataQuery, run_query
+from govops.datastore.coverage import coverage_report
+from govops.datastore.export import answer_csv, answer_xlsx
+from govops.datastore.models import Submission
+from govops.datastore.rows import csv_rows_from_bytes, json_rows_from_bytes
+from govops.datastore.schemas import (
+    CoverageOut,
+    DataOut,
+    GroupCoverageOut,
+    IndicatorCoverageOut,
+    ReceiptOut,
+)
+from govops.datastore.transforms import Transform
+from govops.datastore.writes import Payload, store_observations
+
+router = APIRouter(prefix="/api/v1", tags=["data"])
+DbSession = Annotated[Session, Depends(db_session)]
+
+
+@router.get(
+    "/data",
+    response_model=DataOut,
+    responses={200: {"content": {FORMATS["csv"]: {}, FORMATS["xlsx"]: {}}}},
+)
+def read_data(
+    request: Request,
+    session: DbSession,
+    indicator: Annotated[str, Query(description="Indicator code, e.g. CPI")],
+    area: Annotated[
+        list[str] | None,
+        Query(
+            description="Area codes, repeated or comma-separated; 'provinces' for all "
+            "provinces; default the nation"
+        ),
+    ] = None,
+    start: Annotated[str | None, Query(description="First period, e.g. 2016-M01")] = None,
+    end: Annotated[str | None, Query(description="Last period, e.g. 2025-M12")] = None,
+    as_of: Annotated[
+        str | None,
+        Query(
+            description="What was known at this instant "
+            "(ISO 8601; a date means its end in Viet Nam)"
+        ),
+    ] = None,
+    transform: Transform = Transform.NONE,
+    frequency: Annotated[
+        Frequency | None, Query(description="Convert to this coarser frequency by the time rule")
+    ] = None,
+    dims: Annotated[
+        list[str] | None,
+        Query(description="Other dimensions as CODE:VALUE, e.g. SEX:F; default totals"),
+    ] = None,
+    at: Annotated[
+        str | None,
+        Query(description="Date on which area codes are read; default the end of the range"),
+    ] = None,
+    format: Annotated[str | None, Query(description="json, csv or xlsx; or use Accept")] = None,
+) -> Response:
+    """Values of one indicator for areas and periods, latest or as known at an instant."""
+    chosen = choose_format(request, format)
+    query = DataQuery(
+        indicator=indicator,
+        areas=tuple(split_list(area)),
+        first=start,
+        last=end,
+        as_of=parse_instant(as_of, field="as_of"),
+        transform=transform,
+        frequency=frequency,
+        dims=_parse_dims(dims),
+        at=parse_date(at, field="at"),
+    )
+    answer = run_query(session, query, max_cells=get_settings().max_query_cells)
+    if chosen == "csv":
+        return Response(
+            answer_csv(answer),
+            media_type=FORMATS["csv"] + "; charset=utf-8",
+            headers=_download(indicator, "csv"),
+        )
+    if chosen == "xlsx":
+        return Response(
+            answer_xlsx(answer), media_type=FORMATS["xlsx"], headers=_download(indicator, "xlsx")
+        )
+    return Response(DataOut.of(answer).model_dump_json(), media_type="application/json")
+
+
+def _parse_dims(values: list[str] | None) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for item in split_list(values):
+        code, sep, value = item.partition(":")
+        if not sep or not code or not value:
+            raise InvalidRequest(f"dims '{item}' must be CODE:VALUE, e.g. SEX:F", field="dims")
+        pairs.append((code, value))
+    return tuple(pairs)
+
+
+def _download(indicator: str, extension: str) -> dict[str, str]:
+    stamp = datetime.now(ZoneInfo(get_settings().timezone)).strftime("%Y%m%d-%H%M")
+    return {"Content-Disposition": f'attachment; filename="{indicator}-{stamp}.{extension}"'}
+
+
+async def limited_body(request: Request) -> bytes:
+    """The request body, refused as soon as it passes the configured size."""
+    limit = get_settings().max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the body is {declared} bytes; the limit is {limit}", limit=limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the body passed the limit of {limit} bytes", limit=limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post(
+    "/observations",
+    response_model=ReceiptOut,
+    status_code=201,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "observations": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["indicator", "area", "period"],
+                                    "properties": {
+                                        "indicator": {"type": "string"},
+                                        "area": {"type": "string"},
+                                        "period": {"type": "string"},
+                                        "value": {"type": ["number", "string", "null"]},
+                                        "status": {"type": "string"},
+                                        "dims": {
+                                            "type": "object",
+                                            "additionalProperties": {"type": "string"},
+                                        },
+                                    },
+                                },
+                            }
+                        },
+                    }
+                },
+                "text/csv": {
+                    "schema": {
+                        "type": "string",
+                        "description": "Header indicator,area,period,value[,status][,DIMENSION…]",
+                    }
+                },
+            },
+        }
+    },
+)
+def write_observations(
+    request: Request, session: DbSession, body: Annotated[bytes, Depends(limited_body)]
+) -> ReceiptOut:
+    """Store a batch of observations whole, or refuse it naming each bad row and field."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type in ("text/csv", "application/csv"):
+        rows = csv_rows_from_bytes(body)
+    elif media_type == "application/json":
+        rows = json_rows_from_bytes(body)
+    else:
+        raise UnsupportedMediaType(
+            f"content type '{media_type or 'none'}' is not accepted; "
+            "send application/json or text/csv"
+        )
+    payload = Payload(body, media_type, source="api")
+    with session.begin():
+        receipt = store_observations(
+            session, rows, payload, max_rows=get_settings().max_rows_per_write
+        )
+    return ReceiptOut(**receipt.as_dict())  # type: ignore[arg-type]
+
+
+@router.get("/submissions/{submission_id}", response_model=ReceiptOut)
+def read_submission(submission_id: int, session: DbSession) -> ReceiptOut:
+    """The receipt of an earlier submission."""
+    submission = session.get(Submission, submission_id)
+    if submission is None or not submission.receipt:
+        raise NotFound(f"submission {submission_id} does not exist")
+    receipt = json.loads(submission.receipt)
+    return ReceiptOut(**receipt)
+
+
+@router.get("/coverage", response_model=CoverageOut)
+def read_coverage(
+    session: DbSession, date: Annotated[str | None, Query(description="Default today")] = None
+) -> CoverageOut:
+    """Indicators with data for their latest due period, by group, against targets."""
+    day = parse_date(date, field="date") or datetime.now(ZoneInfo(get_settings().timezone)).date()
+    groups = coverage_report(session, day)
+    return CoverageOut(
+        date=day.isoformat(),
+        groups=[
+            GroupCoverageOut(
+                code=g.code,
+                name_vi=g.name_vi,
+                name_en=g.name_en,
+                indicators=len(g.indicators),
+                covered=g.covered,
+                share=float(g.share),
+                target=None if g.target is None else float(g.target),
+                meets_target=g.meets_target,
+                missing=[IndicatorCoverageOut(**vars(i)) for i in g.indicators if not i.covered],
+            )
+            for g in groups
+        ],
+    )

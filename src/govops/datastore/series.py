@@ -1,0 +1,76 @@
+"""Finding and creating series by their key (indicator, area, other dimensions)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from govops.datastore.models import Observation, Series
+
+SeriesKey = tuple[int, int, str]
+
+
+class SeriesResolver:
+    """Series ids by key, created on first use inside the caller's transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._ids: dict[SeriesKey, int] = {}
+        self.created = 0
+
+    @property
+    def touched(self) -> set[int]:
+        return set(self._ids.values())
+
+    def id_for(self, indicator_id: int, area_id: int, dims_key: str) -> int:
+        key = (indicator_id, area_id, dims_key)
+        found = self._ids.get(key)
+        if found is None:
+            found = self._find_or_create(key)
+            self._ids[key] = found
+        return found
+
+    def _find_or_create(self, key: SeriesKey) -> int:
+        indicator_id, area_id, dims_key = key
+        found = self.session.scalar(
+            select(Series.id).where(
+                Series.indicator_id == indicator_id,
+                Series.area_id == area_id,
+                Series.dims_key == dims_key,
+            )
+        )
+        if found is not None:
+            return found
+        series = Series(indicator_id=indicator_id, area_id=area_id, dims_key=dims_key)
+        self.session.add(series)
+        self.session.flush()
+        self.created += 1
+        return series.id
+
+
+def parse_dims_key(dims_key: str) -> dict[str, str]:
+    if not dims_key:
+        return {}
+    return dict(part.split("=", 1) for part in dims_key.split(";"))
+
+
+def dims_key_of(dims: dict[str, str]) -> str:
+    return ";".join(f"{name}={code}" for name, code in sorted(dims.items()))
+
+
+def refresh_latest_periods(session: Session, series_ids: Iterable[int]) -> None:
+    """Recompute each series' newest period with a value, after a write to it."""
+    newest = (
+        select(func.max(Observation.period_start))
+        .where(Observation.series_id == Series.id, Observation.value.is_not(None))
+        .scalar_subquery()
+    )
+    ids = sorted(series_ids)
+    for offset in range(0, len(ids), 500):
+        session.execute(
+            update(Series)
+            .where(Series.id.in_(ids[offset : offset + 500]))
+            .values(latest_period_start=newest)
+        )

@@ -1,0 +1,240 @@
+"""Checking incoming rows against the catalogue, the areas and the periods.
+
+The validator keeps small caches (indicators, area versions, parsed periods) so a file of
+millions of rows is checked at the speed of dictionary look-ups, in constant memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from govops.catalog.areas import area_at
+from govops.catalog.models import Indicator
+from govops.core.errors import NotFound, RowErrors
+from govops.core.periods import Frequency, InvalidPeriodError, Period
+from govops.datastore.rows import IncomingRow
+
+STATUS_CODES = {
+    "A": "normal",
+    "P": "provisional",
+    "E": "estimated",
+    "F": "forecast",
+    "M": "missing",
+}
+_STATUS_WORDS = {word: code for code, word in STATUS_CODES.items()}
+# More digits than this is a typing accident, not a measurement.
+MAX_VALUE_DIGITS = 24
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorRules:
+    id: int
+    code: str
+    frequency: Frequency
+    dimension_values: dict[str, frozenset[str]]
+    derived: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ValidRow:
+    number: int
+    indicator_id: int
+    area_id: int
+    dims_key: str
+    period_start: date
+    value: Decimal | None
+    status: str
+    recorded_at: datetime | None
+
+
+class RowValidator:
+    def __init__(self, session: Session, *, allow_recorded_at: bool = False) -> None:
+        self.session = session
+        self.allow_recorded_at = allow_recorded_at
+        self._indicators: dict[str, IndicatorRules | None] = {}
+        self._periods: dict[tuple[str, Frequency], Period | str] = {}
+        self._areas: dict[tuple[str, date], int | str] = {}
+
+    def check(self, row: IncomingRow, errors: RowErrors) -> ValidRow | None:
+        """The row made ready to store, or None after adding its errors to ``errors``."""
+        before = errors.total
+        rules = self._indicator(row, errors)
+        period = self._period(row, rules, errors) if rules else None
+        area_id = self._area(row, period, errors) if period else None
+        value, status = self._value_and_status(row, errors)
+        dims_key = self._dims_key(row, rules, errors) if rules else ""
+        recorded_at = self._recorded_at(row, errors)
+        if errors.total > before or rules is None or period is None or area_id is None:
+            return None
+        return ValidRow(
+            row.number, rules.id, area_id, dims_key, period.start, value, status, recorded_at
+        )
+
+    def _indicator(self, row: IncomingRow, errors: RowErrors) -> IndicatorRules | None:
+        if row.indicator not in self._indicators:
+            self._indicators[row.indicator] = self._load_indicator(row.indicator)
+        rules = self._indicators[row.indicator]
+        if rules is None:
+            errors.add(row.number, "indicator", "not in the catalogue", row.indicator)
+        elif rules.derived:
+            errors.add(
+                row.number,
+                "indicator",
+                "is derived by a formula and computed on read; send its inputs",
+                row.indicator,
+            )
+            return None
+        return rules
+
+    def _load_indicator(self, code: str) -> IndicatorRules | None:
+        indicator = self.session.scalar(select(Indicator).where(Indicator.code == code))
+        if indicator is None:
+            return None
+        return IndicatorRules(
+            id=indicator.id,
+            code=indicator.code,
+            frequency=Frequency(indicator.frequency),
+            dimension_values={
+                d.code: frozenset(v.code for v in d.values) for d in indicator.dimensions
+            },
+            derived=bool(indicator.formula),
+        )
+
+    def _period(self, row: IncomingRow, rules: IndicatorRules, errors: RowErrors) -> Period | None:
+        key = (row.period, rules.frequency)
+        if key not in self._periods:
+            try:
+                self._periods[key] = Period.parse_for(row.period, rules.frequency)
+            except InvalidPeriodError as error:
+                self._periods[key] = str(error)
+        parsed = self._periods[key]
+        if isinstance(parsed, str):
+            errors.add(
+                row.number,
+                "period",
+                f"{parsed} (indicator {rules.code} is {rules.frequency.label_en.lower()})",
+                row.period,
+            )
+            return None
+        return parsed
+
+    def _area(self, row: IncomingRow, period: Period, errors: RowErrors) -> int | None:
+        # An area code names the version valid at the end of the period: a 2025 annual
+        # value is reported by the provinces that exist at the end of 2025.
+        key = (row.area, period.end)
+        if key not in self._areas:
+            try:
+                self._areas[key] = area_at(self.session, row.area, period.end).id
+            except NotFound as error:
+                self._areas[key] = error.detail
+        found = self._areas[key]
+        if isinstance(found, str):
+            errors.add(row.number, "area", found, row.area)
+            return None
+        return found
+
+    def _value_and_status(self, row: IncomingRow, errors: RowErrors) -> tuple[Decimal | None, str]:
+        status = _status_code(row.status)
+        if status is None:
+            errors.add(
+                row.number,
+                "status",
+                "must be one of A (normal), P (provisional), "
+                "E (estimated), F (forecast), M (missing)",
+                row.status,
+            )
+            status = "A"
+        if row.value is None:
+            if status != "M":
+                errors.add(
+                    row.number,
+                    "value",
+                    "is empty; send a number, or status M (missing) with no value",
+                )
+            return None, status
+        value = parse_value(row.value)
+        if isinstance(value, str):
+            errors.add(row.number, "value", value, row.value)
+            return None, status
+        return value, status
+
+    def _dims_key(self, row: IncomingRow, rules: IndicatorRules, errors: RowErrors) -> str:
+        given = {name: code for name, code in row.dims.items() if code}
+        for name in given.keys() - rules.dimension_values.keys():
+            errors.add(
+                row.number, name, f"indicator {rules.code} has no dimension {name}", given[name]
+            )
+        parts = []
+        for name, allowed in rules.dimension_values.items():
+            code = given.get(name)
+            if code is None:
+                errors.add(
+                    row.number,
+                    name,
+                    f"is required for indicator {rules.code}; one of {', '.join(sorted(allowed))}",
+                )
+            elif code not in allowed:
+                errors.add(
+                    row.number, name, f"'{code}' is not one of {', '.join(sorted(allowed))}", code
+                )
+            else:
+                parts.append(f"{name}={code}")
+        return ";".join(parts)
+
+    def _recorded_at(self, row: IncomingRow, errors: RowErrors) -> datetime | None:
+        if row.recorded_at is None:
+            return None
+        if not self.allow_recorded_at:
+            errors.add(
+                row.number,
+                "recorded_at",
+                "is set by the server when it stores the "
+                "row; backfilling past vintages is done with `govops data load`",
+            )
+            return None
+        try:
+            stamp = datetime.fromisoformat(row.recorded_at)
+        except ValueError:
+            stamp = None
+        if stamp is None or stamp.tzinfo is None:
+            errors.add(
+                row.number,
+                "recorded_at",
+                "must be an ISO 8601 timestamp with a zone, e.g. 2025-04-06T09:00:00+07:00",
+                row.recorded_at,
+            )
+            return None
+        return stamp
+
+
+def _status_code(text: str | None) -> str | None:
+    if text is None or text == "":
+        return "A"
+    text = text.strip()
+    if text.upper() in STATUS_CODES:
+        return text.upper()
+    return _STATUS_WORDS.get(text.lower())
+
+
+def parse_value(text: str) -> Decimal | str:
+    """A Decimal, or the reason the text is not a number we accept."""
+    text = text.strip()
+    if "," in text:
+        return (
+            "uses ',' — write numbers with '.' as the decimal sign and no thousands "
+            "separators (1234.5)"
+        )
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return "is not a number"
+    if not value.is_finite():
+        return "must be a finite number"
+    if len(value.as_tuple().digits) > MAX_VALUE_DIGITS:
+        return f"has more than {MAX_VALUE_DIGITS} digits"
+    return value

@@ -1,0 +1,237 @@
+"""Storing a batch of observations: whole or not at all, every value traceable.
+
+A batch becomes one submission. Its raw payload is kept as received; each row that
+differs from what is already known becomes a new vintage stamped with the submission's
+time; rows equal to the latest known value and status are counted, not stored again.
+The change is announced through the outbox in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from govops.core.db import now_utc
+from govops.core.errors import PayloadTooLarge, RejectedBatch, RowErrors
+from govops.datastore.models import Observation, OutboxEvent, RawPayload, Submission
+from govops.datastore.rows import IncomingRow
+from govops.datastore.series import SeriesResolver, refresh_latest_periods
+from govops.datastore.validation import RowValidator, ValidRow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    submission_id: int
+    received_at: datetime
+    rows: int
+    stored: int
+    unchanged: int
+    series_created: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "submission": self.submission_id,
+            "received_at": self.received_at.isoformat(),
+            "rows": self.rows,
+            "stored": self.stored,
+            "unchanged": self.unchanged,
+            "series_created": self.series_created,
+        }
+
+
+@dataclass(frozen=True)
+class Payload:
+    content: bytes
+    media_type: str
+    source: str
+
+    @property
+    def digest(self) -> str:
+        return "sha256:" + hashlib.sha256(self.content).hexdigest()
+
+
+def store_observations(
+    session: Session,
+    rows: Sequence[IncomingRow],
+    payload: Payload,
+    *,
+    agency_id: int | None = None,
+    max_rows: int = 200_000,
+) -> Receipt:
+    """Validate every row, then store the batch; raise RejectedBatch and store nothing."""
+    if len(rows) > max_rows:
+        raise PayloadTooLarge(
+            f"the batch has {len(rows)} rows; the limit is {max_rows} per "
+            "request (use `govops data load` for bulk files)"
+        )
+    valid = validate_batch(session, rows)
+
+    received_at = now_utc()
+    submission = _record_submission(session, payload, received_at, agency_id, len(rows))
+    resolver = SeriesResolver(session)
+    keyed = [(resolver.id_for(r.indicator_id, r.area_id, r.dims_key), r) for r in valid]
+    changed = _drop_unchanged(session, keyed)
+    _insert(session, changed, submission.id, received_at)
+    refresh_latest_periods(session, {series_id for series_id, _ in changed})
+
+    submission.stored_count = len(changed)
+    receipt = Receipt(
+        submission.id,
+        received_at,
+        len(rows),
+        len(changed),
+        len(rows) - len(changed),
+        resolver.created,
+    )
+    submission.receipt = json.dumps(receipt.as_dict())
+    announce(session, "observations.stored", f"submission/{submission.id}", receipt.as_dict())
+    log.info(
+        "stored submission %s: %s rows, %s new vintages",
+        submission.id,
+        len(rows),
+        len(changed),
+        extra={"submission": submission.id},
+    )
+    return receipt
+
+
+def validate_batch(session: Session, rows: Sequence[IncomingRow]) -> list[ValidRow]:
+    validator = RowValidator(session)
+    errors = RowErrors()
+    valid: list[ValidRow] = []
+    seen: dict[tuple[int, int, str, object], int] = {}
+    for row in rows:
+        checked = validator.check(row, errors)
+        if checked is None:
+            continue
+        key = (checked.indicator_id, checked.area_id, checked.dims_key, checked.period_start)
+        if key in seen:
+            errors.add(
+                row.number,
+                "period",
+                f"duplicates row {seen[key]}: the same indicator, "
+                "area, dimensions and period appear twice in one batch",
+                row.period,
+            )
+            continue
+        seen[key] = row.number
+        valid.append(checked)
+    if errors:
+        raise RejectedBatch(errors)
+    return valid
+
+
+def _record_submission(
+    session: Session,
+    payload: Payload,
+    received_at: datetime,
+    agency_id: int | None,
+    row_count: int,
+) -> Submission:
+    digest = payload.digest
+    if session.get(RawPayload, digest) is None:
+        session.add(
+            RawPayload(
+                digest=digest,
+                media_type=payload.media_type,
+                size=len(payload.content),
+                content=payload.content,
+                received_at=received_at,
+            )
+        )
+    submission = Submission(
+        kind="api",
+        source=payload.source,
+        agency_id=agency_id,
+        received_at=received_at,
+        media_type=payload.media_type,
+        payload_digest=digest,
+        payload_size=len(payload.content),
+        row_count=row_count,
+        status="accepted",
+    )
+    session.add(submission)
+    session.flush()
+    return submission
+
+
+def _drop_unchanged(
+    session: Session, keyed: list[tuple[int, ValidRow]]
+) -> list[tuple[int, ValidRow]]:
+    if not keyed:
+        return []
+    latest = _latest_known(session, {series_id for series_id, _ in keyed})
+    return [
+        (series_id, row)
+        for series_id, row in keyed
+        if latest.get((series_id, row.period_start)) != (_normal(row.value), row.status)
+    ]
+
+
+def _latest_known(
+    session: Session, series_ids: set[int]
+) -> dict[tuple[int, object], tuple[Decimal | None, str]]:
+    newest = (
+        select(
+            Observation.series_id,
+            Observation.period_start,
+            func.max(Observation.recorded_at).label("recorded_at"),
+        )
+        .where(Observation.series_id.in_(series_ids))
+        .group_by(Observation.series_id, Observation.period_start)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            Observation.series_id, Observation.period_start, Observation.value, Observation.status
+        ).join(
+            newest,
+            (Observation.series_id == newest.c.series_id)
+            & (Observation.period_start == newest.c.period_start)
+            & (Observation.recorded_at == newest.c.recorded_at),
+        )
+    )
+    return {(r.series_id, r.period_start): (_normal(r.value), r.status) for r in rows}
+
+
+def _normal(value: Decimal | None) -> Decimal | None:
+    # 1.50 and 1.5 are the same measurement; compare them as equal.
+    return None if value is None else value.normalize()
+
+
+def _insert(
+    session: Session, keyed: list[tuple[int, ValidRow]], submission_id: int, received_at: datetime
+) -> None:
+    if not keyed:
+        return
+    session.execute(
+        insert(Observation),
+        [
+            {
+                "series_id": series_id,
+                "period_start": row.period_start,
+                "recorded_at": received_at,
+                "value": row.value,
+                "status": row.status,
+                "submission_id": submission_id,
+            }
+            for series_id, row in keyed
+        ],
+    )
+
+
+def announce(session: Session, event_type: str, subject: str, data: dict[str, object]) -> None:
+    """Add an event to the outbox; it commits or rolls back with the caller's write."""
+    session.add(
+        OutboxEvent(type=event_type, subject=subject, data=json.dumps(data), created_at=now_utc())
+    )

@@ -1,0 +1,158 @@
+"""The application factory: one FastAPI app with every domain's routes."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import govops
+from govops.catalog.routes import router as catalog_router
+from govops.core.api import problem, problem_for, problem_for_period
+from govops.core.db import create_db_engine, session_factory
+from govops.core.errors import GovopsError
+from govops.core.migrate import is_up_to_date
+from govops.core.periods import PeriodError
+from govops.core.settings import Settings, get_settings
+from govops.datastore.routes import router as datastore_router
+
+log = logging.getLogger("govops.web")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="govops API",
+        version=govops.__version__,
+        summary="Indicators, areas with their history, and observations with every vintage.",
+        description=_API_DESCRIPTION,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    engine = create_db_engine(settings.resolved_database_url)
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.state.settings = settings
+
+    _register_errors(app)
+    app.middleware("http")(_request_log)
+    app.include_router(catalog_router)
+    app.include_router(datastore_router)
+    _register_probes(app)
+    return app
+
+
+_API_DESCRIPTION = """
+Every answer in JSON; data also as CSV and XLSX (`?format=` or `Accept`). Errors are
+RFC 9457 problem details (`application/problem+json`) whose `errors` list names each
+refused row and field. Periods use SDMX codes: `2025-03-15`, `2025-W11`, `2025-M03`,
+`2025-Q1`, `2025-S1`, `2025`, `2021-01-01/P5Y`. An area code is read on a date: code 24 was
+Bắc Giang before 1 July 2025 and is Bắc Ninh after it.
+"""
+
+
+def _register_errors(app: FastAPI) -> None:
+    @app.exception_handler(GovopsError)
+    async def _govops(request: Request, error: GovopsError) -> JSONResponse:
+        log.info("refused %s %s: %s", request.method, request.url.path, error.code)
+        return problem_for(error, request)
+
+    @app.exception_handler(PeriodError)
+    async def _period(request: Request, error: PeriodError) -> JSONResponse:
+        return problem_for_period(error, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": ".".join(str(part) for part in item["loc"]), "reason": item["msg"]}
+            for item in error.errors()
+        ]
+        first = errors[0] if errors else {"field": "?", "reason": "invalid"}
+        return problem(
+            400,
+            "invalid-request",
+            "Invalid request",
+            f"{first['field']}: {first['reason']}",
+            instance=request.url.path,
+            errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = "not-found" if error.status_code == 404 else "http-error"
+        return problem(
+            error.status_code,
+            code,
+            str(error.detail),
+            str(error.detail),
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        # The trace goes to the log with the request id; the caller gets no internals.
+        log.error("server error on %s %s", request.method, request.url.path, exc_info=error)
+        return problem(
+            500,
+            "internal-error",
+            "Internal error",
+            "the server could not answer; the error was logged",
+            instance=request.url.path,
+        )
+
+
+async def _request_log(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+    started = time.perf_counter()
+    response = await call_next(request)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    response.headers["X-Request-Id"] = request_id
+    log.info(
+        "%s %s %s %.1fms",
+        request.method,
+        request.url.path,
+        response.status_code,
+        elapsed_ms,
+        extra={
+            "request_id": request_id,
+            "status": response.status_code,
+            "duration_ms": round(elapsed_ms, 1),
+        },
+    )
+    return response
+
+
+def _register_probes(app: FastAPI) -> None:
+    @app.get("/health", tags=["probes"])
+    def health() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/ready", tags=["probes"], responses={503: {"description": "Not ready"}})
+    def ready() -> JSONResponse:
+        """The database answers and its schema is at the current migration."""
+        try:
+            with app.state.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            migrated = is_up_to_date(app.state.engine)
+        except Exception as error:  # any failure at all means not ready
+            log.warning("not ready: %s", type(error).__name__)
+            return problem(503, "not-ready", "Not ready", "the database does not answer")
+        if not migrated:
+            return problem(
+                503,
+                "not-ready",
+                "Not ready",
+                "the database schema is not up to date; run `govops db upgrade`",
+            )
+        return JSONResponse({"status": "ready"})

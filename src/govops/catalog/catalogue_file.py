@@ -249,7 +249,9 @@ def _load_indicators(
         indicator = _upsert(session, kind, Indicator, item["code"], values)
         wanted_groups = [groups[code] for code in item.get("groups") or []]
         wanted_dims = [dimensions[code] for code in item.get("dimensions") or []]
-        links_changed = indicator.groups != wanted_groups or indicator.dimensions != wanted_dims
+        links_changed = {g.code for g in indicator.groups} != set(item.get("groups") or []) or [
+            d.code for d in indicator.dimensions
+        ] != [d.code for d in wanted_dims]
         if links_changed:
             indicator.groups = wanted_groups
             indicator.dimensions = wanted_dims

@@ -204,10 +204,9 @@ def _points(
             continue
         cell: Cell = cells[start]
         value = cell.value
-        # Stored values are returned exactly as stored; computed ones (divisions, means)
+        # Stored values are returned exactly as stored; calculated ones (divisions, means)
         # are rounded to the decimals the indicator is published with.
-        computed = transform is not Transform.NONE or bool(indicator.formula) or cell.note
-        if value is not None and computed:
+        if value is not None and (cell.computed or transform is not Transform.NONE):
             value = value.quantize(places, ROUND_HALF_EVEN)
         points.append(Point(period, value, cell.status, cell.recorded_at, cell.note))
     return points

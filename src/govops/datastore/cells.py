@@ -17,6 +17,8 @@ class Cell:
     status: str
     recorded_at: datetime | None = None
     note: str | None = None
+    # True when the value was calculated (added up, averaged, divided) rather than stored.
+    computed: bool = False
 
 
 Cells = dict[date, Cell]

@@ -164,7 +164,12 @@ class SeriesReader:
         if self.indicator.area_rule != AreaRule.WEIGHTED_MEAN:
             return [{} for _ in areas]
         weight_indicator = get_indicator(self.session, self.indicator.weight_indicator_code or "")
-        reader = SeriesReader(self.session, weight_indicator, as_of=self.as_of)
+        reader = SeriesReader(
+            self.session,
+            weight_indicator,
+            as_of=self.as_of,
+            dims_key=check_dims(weight_indicator, {}),
+        )
         frequency = Frequency(weight_indicator.frequency)
         weights = []
         for area in areas:
@@ -211,7 +216,10 @@ class SeriesReader:
             values = {code: inputs[code][start].value for code in self._formula.inputs}
             known = {code: value for code, value in values.items() if value is not None}
             cells[start] = Cell(
-                self._formula.evaluate(known), combined_status(parts), latest_recorded(parts)
+                self._formula.evaluate(known),
+                combined_status(parts),
+                latest_recorded(parts),
+                computed=True,
             )
         notes.append(f"derived: {self.indicator.formula}")
         return AreaSeries(area, cells, sorted(set(notes)))
@@ -235,9 +243,9 @@ def aggregate_cells(
     status = combined_status(present)
     stamp = latest_recorded(present)
     if rule is AreaRule.SUM:
-        return Cell(sum(scaled, Decimal(0)), status, stamp)
+        return Cell(sum(scaled, Decimal(0)), status, stamp, computed=True)
     if rule is AreaRule.MEAN:
-        return Cell(sum(values, Decimal(0)) / len(values), status, stamp)
+        return Cell(sum(values, Decimal(0)) / len(values), status, stamp, computed=True)
     if any(weight is None for weight in weights) or not weights:
         return missing("the weights for a weighted mean are missing")
     total = sum((w for w in weights if w is not None), Decimal(0))
@@ -246,7 +254,7 @@ def aggregate_cells(
     weighted = sum(
         (v * w for v, w in zip(values, weights, strict=True) if w is not None), Decimal(0)
     )
-    return Cell(weighted / total, status, stamp)
+    return Cell(weighted / total, status, stamp, computed=True)
 
 
 def _weight_at(known: Cells, frequency: Frequency, start: date) -> Decimal | None:

@@ -59,8 +59,8 @@ def read_csv_rows(lines: Iterable[str]) -> Iterator[IncomingRow]:
         name for name in header if name not in REQUIRED_COLUMNS and name not in OPTIONAL_COLUMNS
     ]
     for number, cells in enumerate(reader, start=1):
-        if not cells or (len(cells) == 1 and not cells[0].strip()):
-            continue
+        if not any(cell.strip() for cell in cells):
+            continue  # blank lines, and the ",,," rows spreadsheets leave at the end
         if len(cells) != len(header):
             raise InvalidRequest(
                 f"row {number} (line {number + 1}) has {len(cells)} cells; the header has "

@@ -74,10 +74,10 @@ def _over_time(rule: TimeRule, parts: list[Cell]) -> Cell:
     values = [part.value for part in parts if part.value is not None]
     status, stamp = combined_status(parts), latest_recorded(parts)
     if rule is TimeRule.SUM:
-        return Cell(sum(values, Decimal(0)), status, stamp)
+        return Cell(sum(values, Decimal(0)), status, stamp, computed=True)
     if rule is TimeRule.MEAN:
-        return Cell(sum(values, Decimal(0)) / len(values), status, stamp)
-    return Cell(values[-1], status, stamp)
+        return Cell(sum(values, Decimal(0)) / len(values), status, stamp, computed=True)
+    return Cell(values[-1], status, stamp, computed=True)
 
 
 def apply_transform(

@@ -1,0 +1,91 @@
+"""The command line, run as a user would, against a SQLite store in a temporary folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from govops.cli import app
+from govops.core.settings import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("GOVOPS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("GOVOPS_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def invoke(*arguments: str):
+    return runner.invoke(app, list(arguments), catch_exceptions=False)
+
+
+def test_init_creates_the_store_and_a_second_init_changes_nothing(data_dir):
+    first = invoke("init", "--no-communes")
+    second = invoke("init", "--no-communes")
+    assert first.exit_code == 0, first.output
+    assert "indicators" in first.output
+    assert (data_dir / "data" / "govops.sqlite").exists()
+    assert "0 created, 0 updated" in second.output
+
+
+def test_a_csv_loads_and_exports_to_xlsx(data_dir):
+    invoke("init", "--no-communes")
+    source = data_dir / "retail.csv"
+    source.write_text(
+        "indicator,area,period,value\nRETAIL_SALES,01,2025-M01,100.5\n"
+        "RETAIL_SALES,01,2025-M02,90\n",
+        encoding="utf-8",
+    )
+    loaded = invoke("data", "load", str(source))
+    exported = invoke(
+        "data", "export", "RETAIL_SALES", "--area", "01", "-o", str(data_dir / "retail.xlsx")
+    )
+    assert loaded.exit_code == 0, loaded.output
+    assert "stored 2 rows" in loaded.output
+    assert exported.exit_code == 0, exported.output
+    sheet = openpyxl.load_workbook(data_dir / "retail.xlsx").active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:5] == ("indicator", "area", "area_name_vi", "period", "value")
+    assert rows[1][3:5] == ("2025-M01", 100.5)
+
+
+def test_a_rejected_file_exits_non_zero_and_names_the_row(data_dir):
+    invoke("init", "--no-communes")
+    source = data_dir / "bad.csv"
+    source.write_text("indicator,area,period,value\nRETAIL_SALES,01,2025-M01,abc\n")
+    result = invoke("data", "load", str(source))
+    assert result.exit_code == 1
+    assert "row 1, value: is not a number" in result.output
+
+
+def test_the_catalogue_exports_and_loads_back_unchanged(data_dir):
+    invoke("init", "--no-communes")
+    target = data_dir / "catalogue.yaml"
+    assert invoke("catalog", "export", str(target)).exit_code == 0
+    result = invoke("catalog", "load", str(target))
+    assert result.exit_code == 0, result.output
+    assert "updated indicators" not in result.output
+
+
+def test_every_command_explains_itself_with_help():
+    for command in (
+        ["--help"],
+        ["init", "--help"],
+        ["demo", "--help"],
+        ["serve", "--help"],
+        ["catalog", "load", "--help"],
+        ["data", "load", "--help"],
+        ["data", "export", "--help"],
+        ["db", "upgrade", "--help"],
+    ):
+        result = invoke(*command)
+        assert result.exit_code == 0
+        assert "Usage" in result.output

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from govops.core.db import create_db_engine, session_factory, transaction
 from govops.core.errors import GovopsError, RejectedBatch
+from govops.core.logging import configure_logging
 from govops.core.migrate import upgrade
 from govops.core.periods import PeriodError
-from govops.core.settings import Settings, get_settings
+from govops.core.settings import Mode, Settings, get_settings
 
 app = typer.Typer(
     help="govops: indicators, targets and tasks for data-based governing.",
@@ -55,11 +56,13 @@ def _fail(error: GovopsError | PeriodError) -> None:
 
 
 @app.callback()
-def _configure(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+def _configure(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log business events")] = False,
+) -> None:
+    settings = get_settings()
+    production = settings.mode == Mode.PRODUCTION
+    level = logging.INFO if verbose or production else logging.WARNING
+    configure_logging(as_json=production, level=level)
 
 
 @db_app.command("upgrade")

@@ -338,6 +338,16 @@ def predecessors_of(session: Session, area: Area) -> list[tuple[Area, AreaLineag
     return [(row[0], row[1]) for row in rows]
 
 
+def all_lineage(session: Session) -> list[tuple[Area, AreaLineage]]:
+    """Every lineage edge with its predecessor; the table is small (one row per change)."""
+    rows = session.execute(
+        select(Area, AreaLineage)
+        .join(AreaLineage, AreaLineage.predecessor_id == Area.id)
+        .order_by(Area.code)
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
 def successors_of(session: Session, area: Area) -> list[Area]:
     return list(
         session.scalars(
@@ -350,7 +360,11 @@ def successors_of(session: Session, area: Area) -> list[Area]:
 
 
 def search_areas(session: Session, text: str, day: date | None, limit: int = 50) -> Iterator[Area]:
-    query = select(Area).where(Area.search_text.contains(fold(text))).order_by(Area.code)
+    query = (
+        select(Area)
+        .where(Area.search_text.contains(fold(text), autoescape=True))
+        .order_by(Area.code)
+    )
     if day is not None:
         query = query.where(valid_on(day))
     return iter(session.scalars(query.limit(limit)))

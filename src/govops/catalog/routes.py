@@ -21,12 +21,12 @@ from govops.catalog.schemas import (
     IndicatorSummary,
     UnitOut,
 )
-from govops.core.api import db_session, decode_cursor, encode_cursor, parse_date
+from govops.core.api import PROBLEM_RESPONSES, db_session, decode_cursor, encode_cursor, parse_date
 from govops.core.db import today_utc
 from govops.core.periods import Frequency, Period
 from govops.datastore.models import Series
 
-router = APIRouter(prefix="/api/v1", tags=["catalogue"])
+router = APIRouter(prefix="/api/v1", tags=["catalogue"], responses=PROBLEM_RESPONSES)
 DbSession = Annotated[Session, Depends(db_session)]
 
 

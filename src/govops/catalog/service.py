@@ -43,7 +43,7 @@ def find_indicators(
     """
     query = select(Indicator).options(selectinload(Indicator.groups)).order_by(Indicator.code)
     for word in fold(text or "").split():
-        query = query.where(Indicator.search_text.contains(word))
+        query = query.where(Indicator.search_text.contains(word, autoescape=True))
     if group:
         query = query.where(Indicator.groups.any(IndicatorGroup.code == group))
     if frequency:

@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from govops.core.errors import GovopsError, InvalidRequest, NotAcceptable
@@ -26,6 +27,45 @@ FORMATS = {
     "json": "application/json",
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem detail; refused batches add ``errors``, one per row and field."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=["/problems/rejected-batch"])
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="For refused rows: row (1 = first data row), field, reason, value",
+    )
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {
+        "model": Problem,
+        "description": description,
+        "content": {"application/problem+json": {}},
+    }
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem_response("A parameter or body that cannot be used"),
+    404: _problem_response("An indicator, area or submission that does not exist"),
+    406: _problem_response("An answer format that is not offered"),
+    500: _problem_response("A server error (logged with its request id)"),
+}
+WRITE_PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **PROBLEM_RESPONSES,
+    409: _problem_response("A write that collides with a stored vintage"),
+    413: _problem_response("A body over the size or row limit"),
+    415: _problem_response("A body that is not the format it claims"),
+    422: _problem_response("A batch with row errors; nothing of it was stored"),
 }
 
 

@@ -88,6 +88,7 @@ def run_query(session: Session, query: DataQuery, *, max_cells: int = 500_000) -
     if query.transform is Transform.SHARE_OF_NATION:
         national = _national_cells(session, reader, indicator, fetch, native, target, at)
 
+    reader.prefetch(areas, fetch)
     answers = []
     for area in areas:
         series = reader.read(area, fetch)

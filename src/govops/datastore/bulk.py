@@ -32,7 +32,7 @@ from govops.datastore.writes import announce
 
 log = logging.getLogger(__name__)
 
-BLOCK_ROWS = 20_000
+BLOCK_ROWS = 50_000
 Progress = Callable[[int], None]
 
 
@@ -197,7 +197,11 @@ _COPY_NULL = "\\N"
 
 
 class CopyWriter(BlockWriter):
-    """Streams rows into one COPY that stays open for the whole file."""
+    """Sends each block as one COPY on the session's connection.
+
+    A COPY holds its connection until it ends, and validating the next rows may need that
+    connection (to create a series), so every block is a COPY of its own.
+    """
 
     SQL = (
         "COPY observation (series_id, period_start, recorded_at, value, status, "
@@ -206,13 +210,11 @@ class CopyWriter(BlockWriter):
 
     def __init__(self, session: Session, submission_id: int, received_at: datetime) -> None:
         super().__init__(session, submission_id, received_at)
-        raw = session.connection().connection.driver_connection
-        self._cursor = raw.cursor()  # type: ignore[union-attr]
-        self._copy_context = self._cursor.copy(self.SQL)
-        self._copy = self._copy_context.__enter__()
         self._default_stamp = received_at.isoformat()
 
     def write(self, block: list[tuple[int, ValidRow]]) -> None:
+        if not block:
+            return
         suffix = f"\t{self.submission_id}\n"
         lines = [
             f"{series_id}\t{row.period_start.isoformat()}\t"
@@ -220,17 +222,14 @@ class CopyWriter(BlockWriter):
             f"{_COPY_NULL if row.value is None else row.value}\t{row.status}{suffix}"
             for series_id, row in block
         ]
-        self._copy.write("".join(lines))
-
-    def finish(self) -> None:
+        raw = self.session.connection().connection.driver_connection
         try:
-            self._copy_context.__exit__(None, None, None)
+            with raw.cursor() as cursor, cursor.copy(self.SQL) as copy:  # type: ignore[union-attr]
+                copy.write("".join(lines))
         except Exception as error:
             if "duplicate key" in str(error):
                 raise Conflict(f"{_DUPLICATE_ADVICE}: {_key_of(error)}") from error
             raise
-        finally:
-            self._cursor.close()
 
 
 def _key_of(error: Exception) -> str:

@@ -17,8 +17,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from govops.catalog.areas import NATION_CODE, area_at, areas_on, children_on, predecessors_of
-from govops.catalog.models import Area, Indicator
+from govops.catalog.areas import NATION_CODE, all_lineage, area_at, areas_on, children_on
+from govops.catalog.models import Area, AreaLineage, Indicator
 from govops.catalog.rules import AreaRule
 from govops.catalog.service import get_indicator
 from govops.core.errors import InvalidRequest, NotFound
@@ -63,13 +63,54 @@ class SeriesReader:
         self.dims_key = dims_key
         self.as_of = as_of
         self._formula = Formula(indicator.formula) if indicator.formula else None
+        self._prefetched: dict[int, Cells] = {}
+        self._prefetched_range: PeriodRange | None = None
+        self._lineage: dict[int, list[tuple[Area, AreaLineage]]] | None = None
+
+    def prefetch(self, areas: Sequence[Area], periods: PeriodRange) -> None:
+        """Read the stored values of these areas and all their predecessors in one query.
+
+        Without it, a table of 34 provinces across the merger costs a query per province
+        and per predecessor.
+        """
+        wanted: set[int] = set()
+        pending = [area.id for area in areas]
+        while pending:
+            area_id = pending.pop()
+            if area_id not in wanted:
+                wanted.add(area_id)
+                pending.extend(old.id for old, _edge in self._predecessors(area_id))
+        found = self.stored(wanted, periods)
+        self._prefetched = {area_id: found.get(area_id, {}) for area_id in wanted}
+        self._prefetched_range = periods
+
+    def _predecessors(self, area_id: int) -> list[tuple[Area, AreaLineage]]:
+        if self._lineage is None:
+            self._lineage = defaultdict(list)
+            for old, edge in all_lineage(self.session):
+                self._lineage[edge.successor_id].append((old, edge))
+        return self._lineage.get(area_id, [])
+
+    def _stored_for(self, area: Area, periods: PeriodRange) -> Cells:
+        if area.id in self._prefetched and self._covers(periods):
+            return self._prefetched[area.id]
+        return self.stored({area.id}, periods).get(area.id, {})
+
+    def _covers(self, periods: PeriodRange) -> bool:
+        held = self._prefetched_range
+        if held is None:
+            return False
+        first_ok = held.first is None or (
+            periods.first is not None and held.first <= periods.first
+        )
+        last_ok = held.last is None or (periods.last is not None and periods.last <= held.last)
+        return first_ok and last_ok
 
     def read(self, area: Area, periods: PeriodRange) -> AreaSeries:
         if self._formula is not None:
             return self._read_derived(area, periods)
         result = AreaSeries(area, {})
-        stored = self.stored({area.id}, periods).get(area.id, {})
-        for start, cell in stored.items():
+        for start, cell in self._stored_for(area, periods).items():
             period = Period(self.frequency, start)
             if area.is_valid_on(period.end):
                 result.cells[start] = cell
@@ -113,7 +154,7 @@ class SeriesReader:
     ) -> None:
         if area.valid_from is None:
             return
-        predecessors = predecessors_of(self.session, area)
+        predecessors = self._predecessors(area.id)
         if not predecessors:
             return
         before = PeriodRange(

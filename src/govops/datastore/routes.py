@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from govops.core.api import (
     FORMATS,
+    PROBLEM_RESPONSES,
+    WRITE_PROBLEM_RESPONSES,
     choose_format,
     db_session,
     parse_date,
@@ -36,7 +38,7 @@ from govops.datastore.schemas import (
 from govops.datastore.transforms import Transform
 from govops.datastore.writes import Payload, store_observations
 
-router = APIRouter(prefix="/api/v1", tags=["data"])
+router = APIRouter(prefix="/api/v1", tags=["data"], responses=PROBLEM_RESPONSES)
 DbSession = Annotated[Session, Depends(db_session)]
 
 
@@ -140,6 +142,7 @@ async def limited_body(request: Request) -> bytes:
     "/observations",
     response_model=ReceiptOut,
     status_code=201,
+    responses=WRITE_PROBLEM_RESPONSES,
     openapi_extra={
         "requestBody": {
             "required": True,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from govops.core.errors import GovopsError, InvalidRequest, NotAcceptable
 from govops.core.periods import PeriodError
+from govops.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,12 @@ WRITE_PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     415: _problem_response("A body that is not the format it claims"),
     422: _problem_response("A batch with row errors; nothing of it was stored"),
 }
+
+
+def app_settings(request: Request) -> Settings:
+    """The settings the application was created with (not re-read from the environment)."""
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def db_session(request: Request) -> Iterator[Session]:
@@ -175,7 +182,8 @@ def decode_cursor(cursor: str | None) -> str | None:
     if not cursor:
         return None
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return base64.b64decode(padded, altchars=b"-_", validate=True).decode()
     except (ValueError, UnicodeDecodeError):
         raise InvalidRequest(
             "cursor is not one this server gave out; start again without it", field="cursor"

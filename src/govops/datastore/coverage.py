@@ -38,10 +38,22 @@ RELEASE_LAG_DAYS = {
 
 def latest_due_period(
     frequency: Frequency, today: date, history_start: date | None = None
-) -> Period:
-    """The most recent period whose release date has passed."""
-    period = Period.containing(frequency, today)
-    while period.end + timedelta(days=RELEASE_LAG_DAYS[frequency]) >= today:
+) -> Period | None:
+    """The most recent period whose release date has passed.
+
+    Multi-year spans have no calendar grid: their grid is the one through
+    ``history_start`` (a period the indicator has), and without one nothing is due.
+    """
+    lag = timedelta(days=RELEASE_LAG_DAYS[frequency])
+    if frequency.is_multi_year:
+        if history_start is None:
+            return None
+        period = Period(frequency, history_start)
+        while period.next().end + lag < today:
+            period = period.next()
+    else:
+        period = Period.containing(frequency, today)
+    while period.end + lag >= today:
         period = period.previous()
     return period
 
@@ -52,7 +64,7 @@ class IndicatorCoverage:
     name_vi: str
     name_en: str
     frequency: str
-    due_period: str
+    due_period: str | None
     latest_period: str | None
     covered: bool
 
@@ -95,17 +107,17 @@ def _group_coverage(
     result = GroupCoverage(group.code, group.name_vi, group.name_en, group.coverage_target)
     for indicator in group.indicators:
         frequency = Frequency(indicator.frequency)
-        due = latest_due_period(frequency, today)
         newest = _newest_start(indicator, latest, by_code)
+        due = latest_due_period(frequency, today, newest)
         result.indicators.append(
             IndicatorCoverage(
                 indicator.code,
                 indicator.name_vi,
                 indicator.name_en,
                 frequency.value,
-                due.code,
+                due.code if due else None,
                 Period(frequency, newest).code if newest else None,
-                newest is not None and newest >= due.start,
+                newest is not None and due is not None and newest >= due.start,
             )
         )
     return result

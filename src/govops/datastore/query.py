@@ -10,18 +10,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from govops.catalog.areas import NATION_CODE, all_lineage, area_at, areas_on, children_on
+from govops.catalog.areas import NATION_CODE, all_lineage, area_at, areas_on
 from govops.catalog.models import Area, AreaLineage, Indicator
 from govops.catalog.rules import AreaRule
 from govops.catalog.service import get_indicator
-from govops.core.errors import InvalidRequest, NotFound
+from govops.core.errors import InvalidRequest
 from govops.core.periods import Frequency, Period
 from govops.datastore.cells import Cell, Cells, combined_status, latest_recorded, missing
 from govops.datastore.formula import Formula
@@ -227,17 +227,22 @@ class SeriesReader:
         gaps = [p for p in Period.span(periods.first, periods.last) if p.start not in result.cells]
         if not gaps:
             return
-        for period in gaps:
-            children = children_on(self.session, area, period.end)
-            stored = self.stored({child.id for child in children}, PeriodRange(period, period))
-            cells = [stored.get(child.id, {}).get(period.start) for child in children]
-            if any(cell is not None for cell in cells):
+        summed = 0
+        for children, periods_of_group in _group_by_children(self.session, area, gaps):
+            stored = self.stored(
+                {child.id for child in children},
+                PeriodRange(periods_of_group[0], periods_of_group[-1]),
+            )
+            for period in periods_of_group:
+                cells = [stored.get(child.id, {}).get(period.start) for child in children]
+                if all(cell is None for cell in cells):
+                    continue
                 cell = aggregate_cells(rule, cells, [None] * len(cells), [])
-                note = f"sum of {len(children)} provinces"
-                result.cells[period.start] = Cell(
-                    cell.value, cell.status, cell.recorded_at, cell.note or note
-                )
-        result.notes.append("periods without a national value are summed from provinces")
+                note = cell.note or f"sum of {len(children)} provinces"
+                result.cells[period.start] = replace(cell, note=note)
+                summed += 1
+        if summed:
+            result.notes.append("periods without a national value are summed from provinces")
 
     def _read_derived(self, area: Area, periods: PeriodRange) -> AreaSeries:
         assert self._formula is not None
@@ -298,6 +303,25 @@ def aggregate_cells(
     return Cell(weighted / total, status, stamp, computed=True)
 
 
+def _group_by_children(
+    session: Session, area: Area, periods: list[Period]
+) -> list[tuple[list[Area], list[Period]]]:
+    """Runs of periods that share the same set of child areas.
+
+    The children of the nation change only at boundary reforms, so a decade of months is
+    one or two runs, each read with one query.
+    """
+    every_child = list(session.scalars(select(Area).where(Area.parent_id == area.id)))
+    runs: list[tuple[list[Area], list[Period]]] = []
+    for period in periods:
+        children = [child for child in every_child if child.is_valid_on(period.end)]
+        if runs and [c.id for c in runs[-1][0]] == [c.id for c in children]:
+            runs[-1][1].append(period)
+        else:
+            runs.append((children, [period]))
+    return runs
+
+
 def _weight_at(known: Cells, frequency: Frequency, start: date) -> Decimal | None:
     # The weight of a period is the weight indicator's value for the period that contains
     # it (the year, for an annual population), or the latest one before it.
@@ -338,6 +362,9 @@ def check_dims(indicator: Indicator, dims: dict[str, str]) -> str:
     for code, dimension in declared.items():
         value = dims.get(code, "_T")
         if value not in {v.code for v in dimension.values}:
-            raise NotFound(f"dimension {code} has no value '{value}'")
+            allowed = ", ".join(sorted(v.code for v in dimension.values))
+            raise InvalidRequest(
+                f"dimension {code} has no value '{value}'; one of {allowed}", field="dims"
+            )
         parts.append(f"{code}={value}")
     return ";".join(parts)

@@ -14,6 +14,7 @@ from govops.core.api import (
     FORMATS,
     PROBLEM_RESPONSES,
     WRITE_PROBLEM_RESPONSES,
+    app_settings,
     choose_format,
     db_session,
     parse_date,
@@ -22,7 +23,6 @@ from govops.core.api import (
 )
 from govops.core.errors import InvalidRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
 from govops.core.periods import Frequency
-from govops.core.settings import get_settings
 from govops.datastore.analytics import DataQuery, run_query
 from govops.datastore.coverage import coverage_report
 from govops.datastore.export import answer_csv, answer_xlsx
@@ -94,16 +94,18 @@ def read_data(
         dims=_parse_dims(dims),
         at=parse_date(at, field="at"),
     )
-    answer = run_query(session, query, max_cells=get_settings().max_query_cells)
+    answer = run_query(session, query, max_cells=app_settings(request).max_query_cells)
     if chosen == "csv":
         return Response(
             answer_csv(answer),
             media_type=FORMATS["csv"] + "; charset=utf-8",
-            headers=_download(indicator, "csv"),
+            headers=_download(indicator, "csv", app_settings(request).timezone),
         )
     if chosen == "xlsx":
         return Response(
-            answer_xlsx(answer), media_type=FORMATS["xlsx"], headers=_download(indicator, "xlsx")
+            answer_xlsx(answer),
+            media_type=FORMATS["xlsx"],
+            headers=_download(indicator, "xlsx", app_settings(request).timezone),
         )
     return Response(DataOut.of(answer).model_dump_json(), media_type="application/json")
 
@@ -118,14 +120,14 @@ def _parse_dims(values: list[str] | None) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def _download(indicator: str, extension: str) -> dict[str, str]:
-    stamp = datetime.now(ZoneInfo(get_settings().timezone)).strftime("%Y%m%d-%H%M")
+def _download(indicator: str, extension: str, timezone: str) -> dict[str, str]:
+    stamp = datetime.now(ZoneInfo(timezone)).strftime("%Y%m%d-%H%M")
     return {"Content-Disposition": f'attachment; filename="{indicator}-{stamp}.{extension}"'}
 
 
 async def limited_body(request: Request) -> bytes:
     """The request body, refused as soon as it passes the configured size."""
-    limit = get_settings().max_body_bytes
+    limit = app_settings(request).max_body_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"the body is {declared} bytes; the limit is {limit}", limit=limit)
@@ -199,7 +201,7 @@ def write_observations(
     payload = Payload(body, media_type, source="api")
     with session.begin():
         receipt = store_observations(
-            session, rows, payload, max_rows=get_settings().max_rows_per_write
+            session, rows, payload, max_rows=app_settings(request).max_rows_per_write
         )
     return ReceiptOut(**receipt.as_dict())  # type: ignore[arg-type]
 
@@ -216,10 +218,13 @@ def read_submission(submission_id: int, session: DbSession) -> ReceiptOut:
 
 @router.get("/coverage", response_model=CoverageOut)
 def read_coverage(
-    session: DbSession, date: Annotated[str | None, Query(description="Default today")] = None
+    request: Request,
+    session: DbSession,
+    date: Annotated[str | None, Query(description="Default today")] = None,
 ) -> CoverageOut:
     """Indicators with data for their latest due period, by group, against targets."""
-    day = parse_date(date, field="date") or datetime.now(ZoneInfo(get_settings().timezone)).date()
+    timezone = ZoneInfo(app_settings(request).timezone)
+    day = parse_date(date, field="date") or datetime.now(timezone).date()
     groups = coverage_report(session, day)
     return CoverageOut(
         date=day.isoformat(),

@@ -155,9 +155,9 @@ def _json_row(number: int, item: Any) -> IncomingRow:
         area=str(item["area"]).strip(),
         period=str(item["period"]).strip(),
         value=None if value is None else _json_value_text(value),
-        status=item.get("status"),
+        status=_optional_text(item.get("status")),
         dims={str(key): str(val) for key, val in dims.items()},
-        recorded_at=item.get("recorded_at"),
+        recorded_at=_optional_text(item.get("recorded_at")),
     )
 
 
@@ -166,3 +166,7 @@ def _json_value_text(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     return str(value)
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else str(value)

@@ -100,7 +100,7 @@ class IndicatorCoverageOut(BaseModel):
     name_vi: str
     name_en: str
     frequency: str
-    due_period: str
+    due_period: str | None
     latest_period: str | None
     covered: bool
 

@@ -224,6 +224,8 @@ def _status_code(text: str | None) -> str | None:
 def parse_value(text: str) -> Decimal | str:
     """A Decimal, or the reason the text is not a number we accept."""
     text = text.strip()
+    if "_" in text:
+        return "uses '_' — write numbers without separators (1234.5)"
     if "," in text:
         return (
             "uses ',' — write numbers with '.' as the decimal sign and no thousands "

@@ -119,3 +119,17 @@ def _instant(text: str):
     from datetime import datetime
 
     return datetime.fromisoformat(text)
+
+
+def test_a_second_file_for_known_series_moves_their_newest_period(store, tmp_path):
+    first = write_csv(tmp_path, "RETAIL_SALES,01,2025-M01,1", "RETAIL_SALES,79,2025-M01,1")
+    with transaction(store.sessions) as session:
+        load_csv_file(session, first)
+    second = write_csv(tmp_path, "RETAIL_SALES,79,2025-M02,1", "RETAIL_SALES,01,2025-M03,1")
+    with transaction(store.sessions) as session:
+        load_csv_file(session, second)
+    with store.session() as session:
+        from govops.datastore.models import Series
+
+        newest = sorted(d.isoformat() for d in session.scalars(select(Series.latest_period_start)))
+    assert newest == ["2025-02-01", "2025-03-01"]

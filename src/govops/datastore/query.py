@@ -249,8 +249,9 @@ class SeriesReader:
         inputs = {}
         notes: list[str] = []
         for code in self._formula.inputs:
+            source = get_indicator(self.session, code)
             reader = SeriesReader(
-                self.session, get_indicator(self.session, code), as_of=self.as_of
+                self.session, source, as_of=self.as_of, dims_key=check_dims(source, {})
             )
             series = reader.read(area, periods)
             inputs[code] = series.cells

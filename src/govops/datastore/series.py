@@ -18,31 +18,40 @@ class SeriesResolver:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._ids: dict[SeriesKey, int] = {}
+        self._loaded_indicators: set[int] = set()
+        self._used: set[int] = set()
         self.created = 0
 
     @property
     def touched(self) -> set[int]:
-        return set(self._ids.values())
+        return set(self._used)
 
     def id_for(self, indicator_id: int, area_id: int, dims_key: str) -> int:
         key = (indicator_id, area_id, dims_key)
         found = self._ids.get(key)
         if found is None:
-            found = self._find_or_create(key)
+            self._preload(indicator_id)
+            found = self._ids.get(key) or self._create(key)
             self._ids[key] = found
+        self._used.add(found)
         return found
 
-    def _find_or_create(self, key: SeriesKey) -> int:
-        indicator_id, area_id, dims_key = key
-        found = self.session.scalar(
-            select(Series.id).where(
-                Series.indicator_id == indicator_id,
-                Series.area_id == area_id,
-                Series.dims_key == dims_key,
+    def _preload(self, indicator_id: int) -> None:
+        # One query for every series of an indicator, the first time it is seen, rather
+        # than one per series: a file touches thousands of series of a few indicators.
+        if indicator_id in self._loaded_indicators:
+            return
+        self._loaded_indicators.add(indicator_id)
+        rows = self.session.execute(
+            select(Series.id, Series.area_id, Series.dims_key).where(
+                Series.indicator_id == indicator_id
             )
         )
-        if found is not None:
-            return found
+        for series_id, area_id, dims_key in rows:
+            self._ids.setdefault((indicator_id, area_id, dims_key), series_id)
+
+    def _create(self, key: SeriesKey) -> int:
+        indicator_id, area_id, dims_key = key
         series = Series(indicator_id=indicator_id, area_id=area_id, dims_key=dims_key)
         self.session.add(series)
         self.session.flush()

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govops.catalog.areas import area_at
-from govops.catalog.models import Indicator
+from govops.catalog.models import Area, Indicator
 from govops.core.errors import NotFound, RowErrors
 from govops.core.periods import Frequency, InvalidPeriodError, Period
 from govops.datastore.rows import IncomingRow
@@ -59,6 +59,7 @@ class RowValidator:
         self._indicators: dict[str, IndicatorRules | None] = {}
         self._periods: dict[tuple[str, Frequency], Period | str] = {}
         self._areas: dict[tuple[str, date], int | str] = {}
+        self._versions: dict[str, list[Area]] = {}
 
     def check(self, row: IncomingRow, errors: RowErrors) -> ValidRow | None:
         """The row made ready to store, or None after adding its errors to ``errors``."""
@@ -128,15 +129,26 @@ class RowValidator:
         # value is reported by the provinces that exist at the end of 2025.
         key = (row.area, period.end)
         if key not in self._areas:
-            try:
-                self._areas[key] = area_at(self.session, row.area, period.end).id
-            except NotFound as error:
-                self._areas[key] = error.detail
+            self._areas[key] = self._area_on(row.area, period.end)
         found = self._areas[key]
         if isinstance(found, str):
             errors.add(row.number, "area", found, row.area)
             return None
         return found
+
+    def _area_on(self, code: str, day: date) -> int | str:
+        """The id of the version of ``code`` valid on ``day``, or why there is none."""
+        if code not in self._versions:
+            self._versions[code] = list(
+                self.session.scalars(select(Area).where(Area.code == code).order_by(Area.level))
+            )
+        for version in self._versions[code]:
+            if version.is_valid_on(day):
+                return version.id
+        try:
+            return area_at(self.session, code, day).id
+        except NotFound as error:
+            return error.detail
 
     def _value_and_status(self, row: IncomingRow, errors: RowErrors) -> tuple[Decimal | None, str]:
         status = _status_code(row.status)

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 
 from govops.core.periods import Frequency, Period
-from govops.demo.figures import Context, Figures, Revision
+from govops.demo.figures import Context, Figures
 from govops.demo.paths import series_random, units, wander
 from govops.demo.provinces import COMPONENTS, size_shares
 from govops.demo.seasons import quarter_activity
@@ -149,7 +149,7 @@ def grdp_quarterly(ctx: Context, levels: dict[int, float]) -> Figures:
     quarters of 2020 and 2021 carry the lockdowns."""
     periods = ctx.periods("GRDP_CURRENT_Q", "2016-Q1")
     shares = size_shares(1.0)
-    figures = Figures("GRDP_CURRENT_Q", periods, revision=Revision(relative=0.01))
+    figures = Figures("GRDP_CURRENT_Q", periods)
     for component in COMPONENTS:
         rng = series_random("GRDP_CURRENT_Q", component.code)
         drift = rng.gauss(0, 0.012)

@@ -31,18 +31,17 @@ from govops.catalog.reference import ReferenceLoadReport, load_reference
 from govops.core.db import transaction
 from govops.datastore.bulk import LoadReport, load_csv_file
 from govops.datastore.models import Submission
-from govops.demo.figures import Context, Figures, Horizon
+from govops.demo.figures import Figures
 from govops.demo.generate import (
     DemoRow,
     RowMaker,
+    demo_context,
     make_figures,
     not_generated,
     published_rows,
-    read_catalogue,
     recipe_steps,
 )
-from govops.demo.geography import Geography
-from govops.demo.published import FILE_NAME, read_published_figures
+from govops.demo.published import FILE_NAME
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +79,9 @@ def build_demo(
     sessions: sessionmaker[Session], console: Console, *, as_of: datetime | None = None
 ) -> DemoReport:
     """Load the reference set-up and the demo figures known at ``as_of`` (default now)."""
-    horizon = Horizon(as_of or datetime.now(UTC))
-    published = read_published_figures()
+    if as_of is not None and as_of.tzinfo is None:
+        raise ValueError(f"as_of {as_of.isoformat()} needs a time zone, such as +07:00")
+    instant = as_of or datetime.now(UTC)
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -97,14 +97,14 @@ def build_demo(
         reference = load_reference(session, include_communes=True)
         progress.advance(task)
 
-        ctx = Context(horizon, read_catalogue(session), published, Geography(session))
+        ctx = demo_context(session, instant)
         task = progress.add_task("generating figures", total=len(recipe_steps()))
         made = make_figures(ctx, lambda _label: progress.advance(task))
         missing = not_generated(ctx, made)
 
         published_file = Path(folder) / "demo_published_figures.csv"
         generated_file = Path(folder) / "demo_generated_figures.csv"
-        write_rows(published_file, published_rows(published, horizon.as_of))
+        write_rows(published_file, published_rows(ctx.published, instant))
         maker = RowMaker(ctx, made)
         task = progress.add_task("writing rows", total=len(made))
         write_rows(generated_file, _counted(maker, made.values(), progress, task))
@@ -116,11 +116,11 @@ def build_demo(
         log.warning("the demo has no figures for %s", ", ".join(missing))
     log.info(
         "demo built as of %s: %s published and %s generated rows",
-        horizon.as_of.isoformat(),
+        instant.isoformat(),
         published_load.rows,
         generated_load.rows,
     )
-    return DemoReport(horizon.as_of, reference, published_load, generated_load, missing)
+    return DemoReport(instant, reference, published_load, generated_load, missing)
 
 
 def _counted(

@@ -240,7 +240,8 @@ def credit_outstanding(ctx: Context) -> Figures:
     periods = ctx.periods("CREDIT_OUTSTANDING", "2016-M01")
     rng = series_random("CREDIT_OUTSTANDING", "nation")
     year_share = (0.02, 0.05, 0.1, 0.07, 0.07, 0.1, 0.06, 0.07, 0.09, 0.08, 0.09, 0.2)
-    national, start_of_year, growth, done = [], 4_950_000.0, 0.0, 0.0
+    national: list[float] = []
+    start_of_year, growth, done = 4_950_000.0, 0.0, 0.0
     for month in periods:
         if month.start.month == 1 or not national:
             start_of_year = national[-1] if national else start_of_year

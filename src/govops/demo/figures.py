@@ -29,10 +29,9 @@ ComponentKey = tuple[str, str]  # (old province code, sex code or "")
 
 @dataclass(frozen=True)
 class Revision:
-    """How far a provisional figure lies from the revised one, as a standard deviation.
-
-    ``relative`` is a share of the value; ``absolute`` a number of the indicator's units.
-    """
+    """How far a monthly provisional figure lies from the revised one, as a standard
+    deviation: ``relative`` a share of the value, ``absolute`` a number of the last
+    decimal place. Only monthly figures are published provisionally first."""
 
     relative: float = 0.0
     absolute: float = 0.0
@@ -95,7 +94,11 @@ class Horizon:
         return self.as_of.astimezone(VIETNAM).date()
 
     def last(self, frequency: Frequency) -> Period:
-        return latest_due_period(frequency, self.today)
+        """The latest period due of a calendar frequency (not a multi-year span)."""
+        period = latest_due_period(frequency, self.today)
+        if period is None:
+            raise ValueError(f"{frequency.label_en} periods have no calendar to be due on")
+        return period
 
     def periods(self, first: Period) -> list[Period]:
         last = self.last(first.frequency)

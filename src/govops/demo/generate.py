@@ -29,11 +29,13 @@ from govops.demo.figures import (
     ComponentKey,
     Context,
     Figures,
+    Horizon,
     IndicatorFacts,
     release_moment,
 )
+from govops.demo.geography import Geography
 from govops.demo.paths import allocate, series_random, units
-from govops.demo.published import PublishedFigures
+from govops.demo.published import PublishedFigures, read_published_figures
 
 NATION = "VN"
 # Weights for the mean of old provinces where an indicator names none (a province's
@@ -57,6 +59,14 @@ class Vintage:
     status: str
     recorded_at: datetime
     provisional: bool
+
+
+def demo_context(session: Session, as_of: datetime) -> Context:
+    """What the recipes work from: the catalogue and areas in the store, the published
+    figures, and the instant the demo is built as of."""
+    return Context(
+        Horizon(as_of), read_catalogue(session), read_published_figures(), Geography(session)
+    )
 
 
 def read_catalogue(session: Session) -> dict[str, IndicatorFacts]:
@@ -112,8 +122,8 @@ def recipe_steps() -> list[Step]:
         ("health insurance", lambda ctx, made: people.health_insurance(ctx)),
         ("communes", lambda ctx, made: people.communes(ctx)),
         ("new rural communes", lambda ctx, made: people.new_rural_communes(ctx)),
-        ("censuses", lambda ctx, made: (people.census_population(ctx),
-                                         people.agricultural_households(ctx))),
+        ("population census", lambda ctx, made: people.census_population(ctx)),
+        ("agricultural census", lambda ctx, made: people.agricultural_households(ctx)),
         ("traffic", lambda ctx, made: emergencies.traffic(ctx)),
         ("fires", lambda ctx, made: emergencies.fires(ctx)),
         ("disasters", lambda ctx, made: emergencies.disaster_deaths(ctx)),
@@ -121,7 +131,7 @@ def recipe_steps() -> list[Step]:
         ("service scores", lambda ctx, made: services.service_score(ctx)),
         ("on-time dossiers", lambda ctx, made: services.on_time_share(ctx)),
         ("online procedures", lambda ctx, made: services.online_share(ctx)),
-    ]  # fmt: skip
+    ]
     return steps
 
 

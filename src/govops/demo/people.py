@@ -11,7 +11,7 @@ import math
 from datetime import date
 
 from govops.core.periods import Period
-from govops.demo.figures import ComponentKey, Context, Figures, Revision, release_moment
+from govops.demo.figures import ComponentKey, Context, Figures, release_moment
 from govops.demo.paths import allocate, logistic, series_random, units, wander
 from govops.demo.provinces import COMPONENTS, Component, Region
 from govops.demo.seasons import quarter_activity
@@ -49,7 +49,7 @@ def population(component: Component, year: int) -> float:
         growth *= 1 + natural_growth(step)
     if year < REFERENCE_YEAR:
         growth = 1 / growth
-    return component.population * growth * math.exp(migration(component) * (year - 2019))
+    return component.population * growth * math.exp(migration(component) * (year - REFERENCE_YEAR))
 
 
 def national_population(year: int) -> float:
@@ -140,7 +140,7 @@ def _spans(ctx: Context, first: Period) -> list[Period]:
 
 def labour_force(ctx: Context) -> Figures:
     periods = ctx.periods("LABOUR_FORCE_Q", "2016-Q1")
-    figures = Figures("LABOUR_FORCE_Q", periods, sexes=SEXES, revision=Revision(relative=0.002))
+    figures = Figures("LABOUR_FORCE_Q", periods, sexes=SEXES)
     season = (0.995, 1.0, 1.003, 1.002)
     for component in COMPONENTS:
         rng = series_random("LABOUR_FORCE_Q", component.code)
@@ -160,8 +160,8 @@ def labour_force(ctx: Context) -> Figures:
 def unemployment_and_employment(ctx: Context, force: Figures) -> tuple[Figures, Figures]:
     """Unemployment rates of men and women, and the employed they leave."""
     periods = ctx.periods("UNEMPLOYMENT_RATE_Q", "2016-Q1")
-    rates = Figures("UNEMPLOYMENT_RATE_Q", periods, sexes=SEXES, revision=Revision(absolute=3))
-    employed = Figures("EMPLOYED_Q", periods, sexes=SEXES, revision=Revision(relative=0.002))
+    rates = Figures("UNEMPLOYMENT_RATE_Q", periods, sexes=SEXES)
+    employed = Figures("EMPLOYED_Q", periods, sexes=SEXES)
     common = wander(
         series_random("UNEMPLOYMENT_RATE_Q", "nation"), len(periods), sd=0.03, persistence=0.6
     )
@@ -189,7 +189,7 @@ def unemployment_and_employment(ctx: Context, force: Figures) -> tuple[Figures, 
 
 def average_income(ctx: Context, employed: Figures) -> Figures:
     periods = ctx.periods("AVG_INCOME_Q", "2016-Q1")
-    figures = Figures("AVG_INCOME_Q", periods, sexes=SEXES, revision=Revision(relative=0.005))
+    figures = Figures("AVG_INCOME_Q", periods, sexes=SEXES)
     for component in COMPONENTS:
         rng = series_random("AVG_INCOME_Q", component.code)
         own = wander(rng, len(periods), sd=0.01, persistence=0.8)

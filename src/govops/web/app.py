@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -133,6 +133,11 @@ async def _request_log(
 
 
 def _register_probes(app: FastAPI) -> None:
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        # The situation room's pages will live here; until then the API documentation.
+        return RedirectResponse("/api/v1/docs")
+
     @app.get("/health", tags=["probes"])
     def health() -> dict[str, str]:
         """The process is up."""

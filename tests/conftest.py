@@ -25,7 +25,19 @@ from govops.core.settings import Settings
 
 POSTGRES_URL = os.environ.get("GOVOPS_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgres"]
-DATA_TABLES = ["observation", "series", "submission", "raw_payload", "event_outbox"]
+# Emptied after each test, children before parents; the catalogue and areas stay.
+DATA_TABLES = [
+    "observation",
+    "series",
+    "submission",
+    "raw_payload",
+    "event_outbox",
+    "recovery_code",
+    "api_key",
+    "role_policy",
+    "app_user",
+    "audit_entry",
+]
 
 
 @dataclass

@@ -9,7 +9,7 @@ from govops.core.settings import Settings
 from govops.web.app import create_app
 
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "govops"
-DOMAINS = ["core", "catalog", "datastore", "demo"]
+DOMAINS = ["core", "catalog", "datastore", "security", "demo"]
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -24,17 +24,23 @@ def imported_modules(path: Path) -> set[str]:
 
 
 def test_no_domain_package_imports_the_web_package():
-    offenders = [str(path.relative_to(SOURCE))
-                 for domain in DOMAINS for path in (SOURCE / domain).rglob("*.py")
-                 if any(name.startswith("govops.web") for name in imported_modules(path))]
+    offenders = [
+        str(path.relative_to(SOURCE))
+        for domain in DOMAINS
+        for path in (SOURCE / domain).rglob("*.py")
+        if any(name.startswith("govops.web") for name in imported_modules(path))
+    ]
     assert offenders == []
 
 
 def test_every_api_route_is_documented_and_declares_its_problem_answers(tmp_path):
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'a.sqlite'}"))
-    operations = [(path, method, operation)
-                  for path, methods in app.openapi()["paths"].items()
-                  if path.startswith("/api/") for method, operation in methods.items()]
+    operations = [
+        (path, method, operation)
+        for path, methods in app.openapi()["paths"].items()
+        if path.startswith("/api/")
+        for method, operation in methods.items()
+    ]
     assert len(operations) >= 10
     for path, method, operation in operations:
         assert operation.get("description") or operation.get("summary"), (method, path)
@@ -42,7 +48,10 @@ def test_every_api_route_is_documented_and_declares_its_problem_answers(tmp_path
 
 
 def test_only_the_settings_module_reads_the_environment():
-    readers = [str(path.relative_to(SOURCE)) for path in SOURCE.rglob("*.py")
-               if "os.environ" in path.read_text(encoding="utf-8")
-               or "getenv(" in path.read_text(encoding="utf-8")]
+    readers = [
+        str(path.relative_to(SOURCE))
+        for path in SOURCE.rglob("*.py")
+        if "os.environ" in path.read_text(encoding="utf-8")
+        or "getenv(" in path.read_text(encoding="utf-8")
+    ]
     assert readers == []

@@ -34,6 +34,8 @@ def test_init_creates_the_store_and_a_second_init_changes_nothing(data_dir):
     assert "indicators" in first.output
     assert (data_dir / "data" / "govops.sqlite").exists()
     assert "0 created, 0 updated" in second.output
+    assert "first administrator: admin, password" in first.output
+    assert "first administrator" not in second.output
 
 
 def test_a_csv_loads_and_exports_to_xlsx(data_dir):

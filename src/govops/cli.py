@@ -19,6 +19,7 @@ from govops.core.logging import configure_logging
 from govops.core.migrate import upgrade
 from govops.core.periods import PeriodError
 from govops.core.settings import Mode, Settings, get_settings
+from govops.security.cli import audit_app, keys_app, users_app
 
 app = typer.Typer(
     help="govops: indicators, targets and tasks for data-based governing.",
@@ -31,6 +32,9 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(data_app, name="data")
 app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -95,6 +99,21 @@ def init(
     )
     _print_catalogue_report(report.catalogue)
     console.print(f"provincial People's Committees added: {report.provincial_agencies_created}")
+    _first_administrator()
+
+
+def _first_administrator() -> None:
+    from govops.security.accounts import create_first_administrator
+
+    with transaction(_sessions()) as session:
+        created = create_first_administrator(session)
+    if created is None:
+        return
+    username, password = created
+    console.print(
+        f"first administrator: [bold]{username}[/bold], password "
+        f"[bold]{password}[/bold] (shown once; it must be changed at first sign-in)"
+    )
 
 
 @catalog_app.command("load")

@@ -3,7 +3,8 @@
 from govops.catalog import models as catalog_models
 from govops.core.db import Base
 from govops.datastore import models as datastore_models
+from govops.security import models as security_models
 
 metadata = Base.metadata
 
-__all__ = ["catalog_models", "datastore_models", "metadata"]
+__all__ = ["catalog_models", "datastore_models", "metadata", "security_models"]

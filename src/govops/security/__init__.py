@@ -1,0 +1,1 @@
+"""Identity and access: users, roles and agency scopes, second factor, API keys, audit log."""

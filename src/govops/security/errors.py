@@ -1,0 +1,91 @@
+"""The refusals of identity and access, each with an HTTP status and a stable code.
+
+They extend the tree of :mod:`govops.core.errors`::
+
+    GovopsError
+    ├── InvalidRequest
+    │   └── WeakPassword            a new password breaks a rule of the policy (400)
+    ├── NotAuthenticated            no valid identity was shown (401)
+    │   ├── WrongCredentials        unknown username or wrong password (401)
+    │   ├── WrongSecondFactor       a TOTP or recovery code that does not match (401)
+    │   ├── UnknownToken            a bearer token govops never issued (401)
+    │   ├── ExpiredToken            a token past its expiry (401)
+    │   └── RevokedToken            a token that was revoked (401)
+    └── PermissionDenied            identified, but not allowed to do this (403)
+        ├── AccountDisabled         the account was disabled by an administrator (403)
+        ├── DemoAccountRefused      a demo account outside demo mode (403)
+        └── PasswordChangeRequired  the password must be changed before anything else (403)
+
+Messages never say whether a username exists: an unknown name and a wrong password
+give the same answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from govops.core.errors import GovopsError, InvalidRequest
+
+
+class WeakPassword(InvalidRequest):
+    code = "weak-password"
+    title = "Password refused by the password policy"
+
+    def __init__(self, detail: str, *, rule: str) -> None:
+        super().__init__(detail, field="password", rule=rule)
+        self.rule = rule
+
+
+class NotAuthenticated(GovopsError):
+    status = 401
+    code = "not-authenticated"
+    title = "Not authenticated"
+
+
+class WrongCredentials(NotAuthenticated):
+    code = "wrong-credentials"
+    title = "Wrong username or password"
+
+    def __init__(self, **extensions: Any) -> None:
+        super().__init__("the username or the password is wrong", **extensions)
+
+
+class WrongSecondFactor(NotAuthenticated):
+    code = "wrong-second-factor"
+    title = "Wrong second-factor code"
+
+
+class UnknownToken(NotAuthenticated):
+    code = "unknown-token"
+    title = "Unknown token"
+
+
+class ExpiredToken(NotAuthenticated):
+    code = "expired-token"
+    title = "Expired token"
+
+
+class RevokedToken(NotAuthenticated):
+    code = "revoked-token"
+    title = "Revoked token"
+
+
+class PermissionDenied(GovopsError):
+    status = 403
+    code = "forbidden"
+    title = "Forbidden"
+
+
+class AccountDisabled(PermissionDenied):
+    code = "account-disabled"
+    title = "Account disabled"
+
+
+class DemoAccountRefused(PermissionDenied):
+    code = "demo-account-refused"
+    title = "Demo accounts work only in demo mode"
+
+
+class PasswordChangeRequired(PermissionDenied):
+    code = "password-change-required"
+    title = "Password change required"

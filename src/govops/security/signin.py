@@ -1,0 +1,146 @@
+"""Signing a person in: the password, then the second factor when there is one.
+
+Each step is a transaction of its own, taken from the session factory, so that a
+refused attempt is recorded in the audit log even though the attempt itself fails.
+What happens between the steps (a session cookie, a page asking for the code) is the
+web layer's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from govops.core.db import now_utc, transaction
+from govops.core.errors import GovopsError, NotFound
+from govops.core.settings import Mode
+from govops.security import audit
+from govops.security.accounts import check_account_usable, principal_of, verify_sign_in
+from govops.security.errors import NotAuthenticated, PermissionDenied
+from govops.security.models import User
+from govops.security.permissions import Clearance, Principal, Role, Scope
+from govops.security.totp import SecretBox, check_second_factor, requires_second_factor
+
+# Who the log names for an attempt on a username that does not exist. What was typed is
+# not kept: people type passwords into the username field by mistake.
+UNKNOWN_USERNAME = Principal(
+    name="unknown username",
+    permissions=frozenset(),
+    clearance=Clearance.PUBLIC,
+    agency_id=None,
+    scope=Scope.OWN_AGENCY,
+)
+
+
+class SecondFactorStep(StrEnum):
+    NONE = "none"  # signed in with the password alone
+    CHECK = "check"  # ask for a code, then call pass_second_factor
+    ENROL = "enrol"  # the role requires a second factor the person has not set up yet
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """A password accepted, and what the person must still do."""
+
+    user_id: int
+    principal: Principal
+    second_factor: SecondFactorStep
+    must_change_password: bool
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an attempt came from, as the audit log records it."""
+
+    client_address: str | None = None
+    request_id: str | None = None
+
+
+def sign_in(
+    sessions: sessionmaker[Session],
+    username: str,
+    password: str,
+    *,
+    mode: Mode,
+    origin: Origin,
+) -> SignIn:
+    """Check the password; raise the refusal after recording it."""
+    with transaction(sessions) as session:
+        try:
+            user = verify_sign_in(session, username, password, mode=mode)
+        except (NotAuthenticated, PermissionDenied) as error:
+            refusal: GovopsError = error
+            _record_refusal(session, _known(session, username), refusal, origin)
+        else:
+            return _password_accepted(session, user, origin)
+    raise refusal
+
+
+def _password_accepted(session: Session, user: User, origin: Origin) -> SignIn:
+    if user.has_second_factor:
+        step = SecondFactorStep.CHECK
+    elif requires_second_factor(session, Role(user.role)):
+        step = SecondFactorStep.ENROL
+    else:
+        step = SecondFactorStep.NONE
+    if step is SecondFactorStep.NONE:
+        user.last_sign_in_at = now_utc()
+    action = "sign-in" if step is SecondFactorStep.NONE else "sign-in.password"
+    _record(session, action, user, origin, f"password accepted; second factor: {step.value}")
+    return SignIn(user.id, principal_of(user), step, user.must_change_password)
+
+
+def pass_second_factor(
+    sessions: sessionmaker[Session],
+    user_id: int,
+    code: str,
+    box: SecretBox,
+    *,
+    mode: Mode,
+    origin: Origin,
+    at: datetime | None = None,
+) -> Principal:
+    """Check the code of a person whose password was accepted; the sign-in is complete."""
+    with transaction(sessions) as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound(f"no user {user_id}")
+        try:
+            check_account_usable(user, mode)
+            method = check_second_factor(session, user, code, box, at=at)
+        except (NotAuthenticated, PermissionDenied) as error:
+            refusal: GovopsError = error
+            _record_refusal(session, user, refusal, origin)
+        else:
+            user.last_sign_in_at = now_utc()
+            _record(session, "sign-in", user, origin, f"second factor accepted: {method} code")
+            return principal_of(user)
+    raise refusal
+
+
+def _known(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username.strip().lower()))
+
+
+def _record_refusal(
+    session: Session, user: User | None, refusal: GovopsError, origin: Origin
+) -> None:
+    principal = UNKNOWN_USERNAME if user is None else principal_of(user)
+    actor = audit.Actor(principal, origin.client_address, origin.request_id)
+    audit.record(
+        session,
+        "sign-in.refused",
+        by=actor,
+        object_type="user",
+        object_id=None if user is None else user.id,
+        summary=refusal.code,
+    )
+
+
+def _record(session: Session, action: str, user: User, origin: Origin, summary: str) -> None:
+    actor = audit.Actor(principal_of(user), origin.client_address, origin.request_id)
+    audit.record(session, action, by=actor, object_type="user", object_id=user.id, summary=summary)

@@ -14,20 +14,20 @@ import hashlib
 import io
 import json
 import logging
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from govops.core.db import now_utc, sqlite_timestamp_text
 from govops.core.errors import Conflict, InvalidRequest, RejectedBatch, RowErrors
 from govops.datastore.models import Submission
-from govops.datastore.rows import decode_text, read_csv_rows
-from govops.datastore.series import SeriesResolver, refresh_latest_periods
-from govops.datastore.validation import RowValidator, ValidRow
+from govops.datastore.rows import CsvLayout, decode_text
+from govops.datastore.series import SeriesKey, SeriesResolver, refresh_latest_periods
+from govops.datastore.validation import RowValidator
 from govops.datastore.writes import announce
 
 log = logging.getLogger(__name__)
@@ -65,9 +65,9 @@ def load_csv_file(
     session.flush()
 
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        rows = _counting_progress(handle, progress)
+        lines = _counting_progress(handle, progress)
         writer = _writer_for(session, submission.id, received_at)
-        count, created = _stream(session, read_csv_rows(rows), writer)
+        count, created = _stream(session, csv.reader(lines), writer)
 
     submission.row_count = submission.stored_count = count
     submission.receipt = json.dumps(
@@ -105,44 +105,160 @@ def _counting_progress(handle: io.TextIOBase, progress: Progress | None) -> Iter
         yield line
 
 
-def _stream(session: Session, rows: Iterator[Any], writer: BlockWriter) -> tuple[int, int]:
+# A value the fast path passes to the database as it was written; anything else (exponents,
+# signs, separators, words) gets the full check and its error message.
+_PLAIN_NUMBER = re.compile(r"-?[0-9]{1,18}(?:\.[0-9]{1,12})?")
+_FAST_STATUSES = {"": "A", "A": "A", "P": "P", "E": "E", "F": "F"}
+
+
+def _stream(session: Session, reader: Iterator[list[str]], writer: BlockWriter) -> tuple[int, int]:
+    """Check every row and hand the valid ones to the writer, block by block.
+
+    Rows whose codes were seen before take a fast path of dictionary look-ups; the first
+    row of each new code, and every row that looks unusual, takes the full check.
+    """
+    layout = CsvLayout(reader)
     validator = RowValidator(session, allow_recorded_at=True)
     resolver = SeriesResolver(session)
     errors = RowErrors()
-    block: list[tuple[int, ValidRow]] = []
-    count = 0
+    stamps: dict[str, str] = {"": writer.default_stamp}
+    position = layout.positions
+    plain = not layout.dimension_columns
+    at_indicator, at_area, at_period = position["indicator"], position["area"], position["period"]
+    at_value, at_status = position["value"], position.get("status")
+    at_recorded = position.get("recorded_at")
+    width = len(layout.header)
+    waiting = SeriesWait(resolver, writer)
+    number = 0
     try:
-        for row in rows:
-            count += 1
-            checked = validator.check(row, errors)
-            if checked is None or errors:
-                continue  # after the first error, keep reading only to report more
-            series_id = resolver.id_for(checked.indicator_id, checked.area_id, checked.dims_key)
-            block.append((series_id, checked))
-            if len(block) >= BLOCK_ROWS:
-                writer.write(block)
-                block = []
+        for number, cells in enumerate(reader, start=1):
+            known = None
+            if plain and len(cells) == width:
+                known = validator.known_key(cells[at_indicator], cells[at_area], cells[at_period])
+            if known is not None and not errors:
+                value = cells[at_value]
+                status = _FAST_STATUSES.get(cells[at_status] if at_status is not None else "")
+                stamp = writer.default_stamp
+                if at_recorded is not None:
+                    stamp = stamps.get(cells[at_recorded], "")
+                if status and stamp and _PLAIN_NUMBER.fullmatch(value):
+                    indicator_id, area_id, period = known
+                    waiting.add(
+                        number, (indicator_id, area_id, ""), period.start, stamp, value, status
+                    )
+                    continue
+            _check_fully(layout, number, cells, validator, waiting, errors, stamps)
     except csv.Error as error:
-        raise InvalidRequest(f"the CSV file cannot be read after row {count}: {error}") from error
+        raise InvalidRequest(f"the CSV file cannot be read after row {number}: {error}") from error
     if errors:
         raise RejectedBatch(errors)
-    writer.write(block)
+    waiting.flush()
     writer.finish()
     refresh_latest_periods(session, resolver.touched)
-    return count, resolver.created
+    return number, resolver.created
+
+
+def _check_fully(
+    layout: CsvLayout,
+    number: int,
+    cells: list[str],
+    validator: RowValidator,
+    waiting: SeriesWait,
+    errors: RowErrors,
+    stamps: dict[str, str],
+) -> None:
+    row = layout.row(number, cells)
+    if row is None:
+        return
+    checked = validator.check(row, errors)
+    if checked is None or errors:
+        return  # after the first error, keep reading only to report more
+    stamp = waiting.writer.default_stamp
+    if checked.recorded_at is not None and row.recorded_at is not None:
+        stamp = stamps.setdefault(row.recorded_at, waiting.writer.stamp_text(checked.recorded_at))
+    value = None if checked.value is None else str(checked.value)
+    key = (checked.indicator_id, checked.area_id, checked.dims_key)
+    waiting.add(number, key, checked.period_start, stamp, value, checked.status)
+
+
+class SeriesWait:
+    """Rows whose series does not exist yet wait here, so series are created in batches."""
+
+    LIMIT = 5_000
+
+    def __init__(self, resolver: SeriesResolver, writer: BlockWriter) -> None:
+        self.resolver = resolver
+        self.writer = writer
+        self._rows: list[tuple[int, SeriesKey, date, str, str | None, str]] = []
+
+    def add(
+        self,
+        number: int,
+        key: SeriesKey,
+        period_start: date,
+        stamp: str,
+        value: str | None,
+        status: str,
+    ) -> None:
+        series_id = self.resolver.known(*key)
+        if series_id is not None:
+            self.writer.add(number, series_id, period_start, stamp, value, status)
+            return
+        self._rows.append((number, key, period_start, stamp, value, status))
+        if len(self._rows) >= self.LIMIT:
+            self.flush()
+
+    def flush(self) -> None:
+        self.resolver.create_many(row[1] for row in self._rows)
+        for number, key, period_start, stamp, value, status in self._rows:
+            series_id = self.resolver.known(*key)
+            assert series_id is not None
+            self.writer.add(number, series_id, period_start, stamp, value, status)
+        self._rows = []
 
 
 class BlockWriter:
+    """Collects rows ready for the database and writes them a block at a time."""
+
     def __init__(self, session: Session, submission_id: int, received_at: datetime) -> None:
         self.session = session
         self.submission_id = submission_id
-        self.received_at = received_at
+        self.default_stamp = self.stamp_text(received_at)
+        self._first_row = 0
+        self._pending = 0
 
-    def write(self, block: list[tuple[int, ValidRow]]) -> None:
+    def stamp_text(self, moment: datetime) -> str:
+        raise NotImplementedError
+
+    def add(
+        self,
+        number: int,
+        series_id: int,
+        period_start: date,
+        stamp: str,
+        value: str | None,
+        status: str,
+    ) -> None:
+        if self._pending == 0:
+            self._first_row = number
+        self._keep(series_id, period_start, stamp, value, status)
+        self._pending += 1
+        if self._pending >= BLOCK_ROWS:
+            self.flush()
+
+    def _keep(
+        self, series_id: int, period_start: date, stamp: str, value: str | None, status: str
+    ) -> None:
+        raise NotImplementedError
+
+    def flush(self) -> None:
         raise NotImplementedError
 
     def finish(self) -> None:
-        """Flush anything buffered; duplicate keys surface here at the latest."""
+        self.flush()
+
+    def duplicate(self, error: Exception, where: str) -> Conflict:
+        return Conflict(f"{_DUPLICATE_ADVICE}; {where} (block from row {self._first_row})")
 
 
 def _writer_for(session: Session, submission_id: int, received_at: datetime) -> BlockWriter:
@@ -163,34 +279,35 @@ class SqliteWriter(BlockWriter):
         "submission_id) VALUES (?, ?, ?, ?, ?, ?)"
     )
 
-    def write(self, block: list[tuple[int, ValidRow]]) -> None:
-        if not block:
+    def __init__(self, session: Session, submission_id: int, received_at: datetime) -> None:
+        super().__init__(session, submission_id, received_at)
+        self._rows: list[tuple[object, ...]] = []
+
+    def stamp_text(self, moment: datetime) -> str:
+        return sqlite_timestamp_text(moment)
+
+    def _keep(
+        self, series_id: int, period_start: date, stamp: str, value: str | None, status: str
+    ) -> None:
+        self._rows.append(
+            (series_id, period_start.isoformat(), stamp, value, status, self.submission_id)
+        )
+
+    def flush(self) -> None:
+        if not self._rows:
             return
-        default_stamp = sqlite_timestamp_text(self.received_at)
-        cursor = self.session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+        raw = self.session.connection().connection.driver_connection
+        cursor = raw.cursor()  # type: ignore[union-attr]
         try:
-            cursor.executemany(
-                self.SQL,
-                [
-                    (
-                        series_id,
-                        row.period_start.isoformat(),
-                        sqlite_timestamp_text(row.recorded_at)
-                        if row.recorded_at
-                        else default_stamp,
-                        None if row.value is None else str(row.value),
-                        row.status,
-                        self.submission_id,
-                    )
-                    for series_id, row in block
-                ],
-            )
+            cursor.executemany(self.SQL, self._rows)
         except Exception as error:
             if "UNIQUE" in str(error):
-                raise Conflict(
-                    f"{_DUPLICATE_ADVICE}; in the block from row {block[0][1].number}"
-                ) from error
+                raise self.duplicate(error, "SQLite does not say which row") from error
             raise
+        finally:
+            cursor.close()
+        self._rows = []
+        self._pending = 0
 
 
 _COPY_NULL = "\\N"
@@ -199,7 +316,7 @@ _COPY_NULL = "\\N"
 class CopyWriter(BlockWriter):
     """Sends each block as one COPY on the session's connection.
 
-    A COPY holds its connection until it ends, and validating the next rows may need that
+    A COPY holds its connection until it ends, and checking the next rows may need that
     connection (to create a series), so every block is a COPY of its own.
     """
 
@@ -210,26 +327,33 @@ class CopyWriter(BlockWriter):
 
     def __init__(self, session: Session, submission_id: int, received_at: datetime) -> None:
         super().__init__(session, submission_id, received_at)
-        self._default_stamp = received_at.isoformat()
+        self._lines: list[str] = []
+        self._suffix = f"\t{submission_id}\n"
 
-    def write(self, block: list[tuple[int, ValidRow]]) -> None:
-        if not block:
+    def stamp_text(self, moment: datetime) -> str:
+        return moment.isoformat()
+
+    def _keep(
+        self, series_id: int, period_start: date, stamp: str, value: str | None, status: str
+    ) -> None:
+        shown = _COPY_NULL if value is None else value
+        self._lines.append(
+            f"{series_id}\t{period_start.isoformat()}\t{stamp}\t{shown}\t{status}{self._suffix}"
+        )
+
+    def flush(self) -> None:
+        if not self._lines:
             return
-        suffix = f"\t{self.submission_id}\n"
-        lines = [
-            f"{series_id}\t{row.period_start.isoformat()}\t"
-            f"{row.recorded_at.isoformat() if row.recorded_at else self._default_stamp}\t"
-            f"{_COPY_NULL if row.value is None else row.value}\t{row.status}{suffix}"
-            for series_id, row in block
-        ]
         raw = self.session.connection().connection.driver_connection
         try:
             with raw.cursor() as cursor, cursor.copy(self.SQL) as copy:  # type: ignore[union-attr]
-                copy.write("".join(lines))
+                copy.write("".join(self._lines))
         except Exception as error:
             if "duplicate key" in str(error):
-                raise Conflict(f"{_DUPLICATE_ADVICE}: {_key_of(error)}") from error
+                raise self.duplicate(error, _key_of(error)) from error
             raise
+        self._lines = []
+        self._pending = 0
 
 
 def _key_of(error: Exception) -> str:

@@ -47,37 +47,53 @@ def decode_text(body: bytes, *, what: str) -> str:
         ) from error
 
 
-def read_csv_rows(lines: Iterable[str]) -> Iterator[IncomingRow]:
-    """Rows of a CSV with columns indicator, area, period, value[, status][, recorded_at].
+class CsvLayout:
+    """Where each column sits in a CSV of observations, read from its header line."""
 
-    Any other column is a dimension, named by its code (``SEX``), its cells the values.
-    """
-    reader = csv.reader(lines)
-    header = _read_header(reader)
-    positions = {name: index for index, name in enumerate(header)}
-    dimension_columns = [
-        name for name in header if name not in REQUIRED_COLUMNS and name not in OPTIONAL_COLUMNS
-    ]
-    for number, cells in enumerate(reader, start=1):
+    def __init__(self, reader: Iterator[list[str]]) -> None:
+        self.header = _read_header(reader)
+        self.positions = {name: index for index, name in enumerate(self.header)}
+        self.dimension_columns = [
+            name
+            for name in self.header
+            if name not in REQUIRED_COLUMNS and name not in OPTIONAL_COLUMNS
+        ]
+
+    def row(self, number: int, cells: list[str]) -> IncomingRow | None:
+        """The row, or None for a blank one; a row of the wrong width is refused."""
         if not any(cell.strip() for cell in cells):
-            continue  # blank lines, and the ",,," rows spreadsheets leave at the end
-        if len(cells) != len(header):
+            return None  # blank lines, and the ",,," rows spreadsheets leave at the end
+        if len(cells) != len(self.header):
             raise InvalidRequest(
                 f"row {number} (line {number + 1}) has {len(cells)} cells; the header has "
-                f"{len(header)}",
+                f"{len(self.header)}",
                 row=number,
                 line=number + 1,
             )
-        yield IncomingRow(
+        positions = self.positions
+        return IncomingRow(
             number=number,
             indicator=cells[positions["indicator"]].strip(),
             area=cells[positions["area"]].strip(),
             period=cells[positions["period"]].strip(),
             value=_blank_to_none(cells[positions["value"]]),
             status=_cell(cells, positions, "status"),
-            dims={name: cells[positions[name]].strip() for name in dimension_columns},
+            dims={name: cells[positions[name]].strip() for name in self.dimension_columns},
             recorded_at=_cell(cells, positions, "recorded_at"),
         )
+
+
+def read_csv_rows(lines: Iterable[str]) -> Iterator[IncomingRow]:
+    """Rows of a CSV with columns indicator, area, period, value[, status][, recorded_at].
+
+    Any other column is a dimension, named by its code (``SEX``), its cells the values.
+    """
+    reader = csv.reader(lines)
+    layout = CsvLayout(reader)
+    for number, cells in enumerate(reader, start=1):
+        row = layout.row(number, cells)
+        if row is not None:
+            yield row
 
 
 def _read_header(reader: Iterator[list[str]]) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from govops.datastore.models import Observation, Series
@@ -35,6 +35,36 @@ class SeriesResolver:
             self._ids[key] = found
         self._used.add(found)
         return found
+
+    def known(self, indicator_id: int, area_id: int, dims_key: str) -> int | None:
+        """The id of an existing series, or None when it must still be created."""
+        key = (indicator_id, area_id, dims_key)
+        found = self._ids.get(key)
+        if found is None and indicator_id not in self._loaded_indicators:
+            self._preload(indicator_id)
+            found = self._ids.get(key)
+        if found is not None:
+            self._used.add(found)
+        return found
+
+    def create_many(self, keys: Iterable[SeriesKey]) -> None:
+        """Create the series not known yet, a thousand to a statement."""
+        new = [key for key in dict.fromkeys(keys) if key not in self._ids]
+        for start in range(0, len(new), 1000):
+            chunk = [
+                {"indicator_id": i, "area_id": a, "dims_key": d}
+                for i, a, d in new[start : start + 1000]
+            ]
+            created = self.session.execute(
+                insert(Series).returning(
+                    Series.id, Series.indicator_id, Series.area_id, Series.dims_key
+                ),
+                chunk,
+            )
+            for series_id, indicator_id, area_id, dims_key in created:
+                self._ids[(indicator_id, area_id, dims_key)] = series_id
+                self._used.add(series_id)
+        self.created += len(new)
 
     def _preload(self, indicator_id: int) -> None:
         # One query for every series of an indicator, the first time it is seen, rather

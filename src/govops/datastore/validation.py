@@ -60,6 +60,8 @@ class RowValidator:
         self._periods: dict[tuple[str, Frequency], Period | str] = {}
         self._areas: dict[tuple[str, date], int | str] = {}
         self._versions: dict[str, list[Area]] = {}
+        # Accepted periods with their last day, so known rows skip computing it again.
+        self._period_ends: dict[tuple[str, Frequency], tuple[Period, date]] = {}
 
     def check(self, row: IncomingRow, errors: RowErrors) -> ValidRow | None:
         """The row made ready to store, or None after adding its errors to ``errors``."""
@@ -75,6 +77,24 @@ class RowValidator:
         return ValidRow(
             row.number, rules.id, area_id, dims_key, period.start, value, status, recorded_at
         )
+
+    def known_key(self, indicator: str, area: str, period: str) -> tuple[int, int, Period] | None:
+        """Indicator id, area id and period from earlier rows' checks alone.
+
+        For a row whose codes were all seen and accepted before, on an indicator without
+        other dimensions; None when the row needs the full check.
+        """
+        rules = self._indicators.get(indicator)
+        if rules is None or rules.derived or rules.dimension_values:
+            return None
+        known_period = self._period_ends.get((period, rules.frequency))
+        if known_period is None:
+            return None
+        parsed, end = known_period
+        area_id = self._areas.get((area, end))
+        if not isinstance(area_id, int):
+            return None
+        return rules.id, area_id, parsed
 
     def _indicator(self, row: IncomingRow, errors: RowErrors) -> IndicatorRules | None:
         if row.indicator not in self._indicators:
@@ -110,7 +130,9 @@ class RowValidator:
         key = (row.period, rules.frequency)
         if key not in self._periods:
             try:
-                self._periods[key] = Period.parse_for(row.period, rules.frequency)
+                parsed_now = Period.parse_for(row.period, rules.frequency)
+                self._periods[key] = parsed_now
+                self._period_ends[key] = (parsed_now, parsed_now.end)
             except InvalidPeriodError as error:
                 self._periods[key] = str(error)
         parsed = self._periods[key]

@@ -41,6 +41,7 @@ Errors::
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -203,22 +204,7 @@ class Period:
     @property
     def code(self) -> str:
         """The canonical SDMX code."""
-        start, frequency = self.start, self.frequency
-
-        if frequency is Frequency.DAILY:
-            return start.isoformat()
-        if frequency is Frequency.WEEKLY:
-            iso = start.isocalendar()
-            return f"{iso.year:04d}-W{iso.week:02d}"
-        if frequency is Frequency.MONTHLY:
-            return f"{start.year:04d}-M{start.month:02d}"
-        if frequency is Frequency.QUARTERLY:
-            return f"{start.year:04d}-Q{(start.month - 1) // 3 + 1}"
-        if frequency is Frequency.HALF_YEARLY:
-            return f"{start.year:04d}-S{1 if start.month == 1 else 2}"
-        if frequency is Frequency.YEARLY:
-            return f"{start.year:04d}"
-        return f"{start.isoformat()}/P{_months(frequency) // 12}Y"
+        return _code_of(self.frequency, self.start)
 
     def __str__(self) -> str:
         return self.code
@@ -245,11 +231,7 @@ class Period:
     @property
     def end(self) -> date:
         """The last day of the period, inclusive."""
-        if self.frequency is Frequency.DAILY:
-            return self.start
-        if self.frequency is Frequency.WEEKLY:
-            return self.start + timedelta(days=6)
-        return _add_months(self.start, _months(self.frequency)) - timedelta(days=1)
+        return period_end(self.frequency, self.start)
 
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end
@@ -379,6 +361,44 @@ class Period:
 
 
 # --- validation ----------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def period_of(frequency: Frequency, start: date) -> Period:
+    """The period of ``frequency`` starting on ``start``, built and checked once, then shared.
+
+    Periods are immutable, and a table of a decade of months for 34 provinces builds the
+    same hundred and twenty of them thousands of times.
+    """
+    return Period(frequency, start)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def period_end(frequency: Frequency, start: date) -> date:
+    """The last day of the period of ``frequency`` that starts on ``start``."""
+    if frequency is Frequency.DAILY:
+        return start
+    if frequency is Frequency.WEEKLY:
+        return start + timedelta(days=6)
+    return _add_months(start, _months(frequency)) - timedelta(days=1)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _code_of(frequency: Frequency, start: date) -> str:
+    if frequency is Frequency.DAILY:
+        return start.isoformat()
+    if frequency is Frequency.WEEKLY:
+        iso = start.isocalendar()
+        return f"{iso.year:04d}-W{iso.week:02d}"
+    if frequency is Frequency.MONTHLY:
+        return f"{start.year:04d}-M{start.month:02d}"
+    if frequency is Frequency.QUARTERLY:
+        return f"{start.year:04d}-Q{(start.month - 1) // 3 + 1}"
+    if frequency is Frequency.HALF_YEARLY:
+        return f"{start.year:04d}-S{1 if start.month == 1 else 2}"
+    if frequency is Frequency.YEARLY:
+        return f"{start.year:04d}"
+    return f"{start.isoformat()}/P{_months(frequency) // 12}Y"
 
 
 def _check_types(period: Period) -> None:

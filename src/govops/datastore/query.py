@@ -22,7 +22,7 @@ from govops.catalog.models import Area, AreaLineage, Indicator
 from govops.catalog.rules import AreaRule
 from govops.catalog.service import get_indicator
 from govops.core.errors import InvalidRequest
-from govops.core.periods import Frequency, Period
+from govops.core.periods import Frequency, Period, period_end
 from govops.datastore.cells import Cell, Cells, combined_status, latest_recorded, missing
 from govops.datastore.formula import Formula
 from govops.datastore.models import Observation, Series
@@ -110,9 +110,9 @@ class SeriesReader:
         if self._formula is not None:
             return self._read_derived(area, periods)
         result = AreaSeries(area, {})
+        frequency = self.frequency
         for start, cell in self._stored_for(area, periods).items():
-            period = Period(self.frequency, start)
-            if area.is_valid_on(period.end):
+            if area.is_valid_on(period_end(frequency, start)):
                 result.cells[start] = cell
         self._fill_from_predecessors(area, periods, result)
         self._fill_from_children(area, periods, result)

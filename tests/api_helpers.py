@@ -5,12 +5,20 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
 from conftest import Store
+from govops.catalog.models import Agency
+from govops.core.db import now_utc, transaction
+from govops.security import audit
+from govops.security.accounts import NewUser, create_user, principal_of
+from govops.security.keys import KeyRequest, create_personal_token, token_hash
+from govops.security.models import ApiKey, User
+from govops.security.permissions import EVERY_PERMISSION, Clearance, Permission, Role
 from govops.web.app import create_app
 
 with warnings.catch_warnings():
@@ -26,13 +34,62 @@ CSV_HEADER = "indicator,area,period,value"
 Point = tuple[str, float | None, str]
 
 
+ADMINISTRATOR = "api.administrator"
+ADMINISTRATOR_PASSWORD = "harbour-lotus-kettle-58"
+
+
 @contextmanager
 def open_client(store: Store, **settings: object) -> Iterator[TestClient]:
-    """A client of an app on ``store``; keyword arguments override its settings."""
+    """A client of an app on ``store``, calling as an administrator with a personal token;
+    keyword arguments override the app's settings."""
     app = create_app(store.settings(**settings))
     with TestClient(app) as client:
+        client.auth = AdministratorToken(store)
         yield client
     app.state.engine.dispose()
+
+
+class AdministratorToken(httpx.Auth):
+    """Sends an administrator's token, making the account and token again whenever the
+    store was emptied of them (the ``store`` fixture does that after every test)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.token = ""
+
+    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+        # A request that brings its own credentials is sent as it is.
+        if "Authorization" not in request.headers:
+            if not self.token or not self._token_stored():
+                self.token = administrator_token(self.store)
+            request.headers["Authorization"] = f"Bearer {self.token}"
+        yield request
+
+    def _token_stored(self) -> bool:
+        with self.store.session() as session:
+            found = session.scalar(
+                select(ApiKey.id).where(ApiKey.secret_hash == token_hash(self.token))
+            )
+        return found is not None
+
+
+def administrator_token(store: Store, username: str = ADMINISTRATOR) -> str:
+    """A new personal token of an administrator cleared for restricted data."""
+    with transaction(store.sessions) as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            new = NewUser(
+                username, "Quản trị API", Role.ADMINISTRATOR, clearance=Clearance.RESTRICTED
+            )
+            user = create_user(
+                session,
+                new,
+                ADMINISTRATOR_PASSWORD,
+                by=audit.COMMAND_LINE,
+                must_change_password=False,
+            )
+        request = KeyRequest("API tests", EVERY_PERMISSION, now_utc() + timedelta(days=1))
+        return create_personal_token(session, user, request, by=audit.COMMAND_LINE).secret
 
 
 def observation(
@@ -104,3 +161,31 @@ def row_errors(response: httpx.Response) -> list[dict[str, Any]]:
 
 def instant(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+def person_token(
+    store: Store,
+    username: str,
+    *,
+    role: Role,
+    agency: str | None = None,
+    clearance: Clearance = Clearance.PUBLIC,
+    scopes: frozenset[Permission] | None = None,
+    days: int = 1,
+) -> str:
+    """A personal token for a new account; by default it holds everything the role may."""
+    with transaction(store.sessions) as session:
+        owner_agency = None
+        if agency is not None:
+            owner_agency = session.scalars(select(Agency.id).where(Agency.code == agency)).one()
+        new = NewUser(username, "Trần Văn Minh", role, agency_id=owner_agency, clearance=clearance)
+        user = create_user(
+            session, new, ADMINISTRATOR_PASSWORD, by=audit.COMMAND_LINE, must_change_password=False
+        )
+        wanted = scopes if scopes is not None else principal_of(user).permissions
+        request = KeyRequest("API access", wanted, now_utc() + timedelta(days=days))
+        return create_personal_token(session, user, request, by=audit.COMMAND_LINE).secret
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

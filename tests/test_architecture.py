@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from govops.core.settings import Settings
+from govops.security.permissions import Permission
+from govops.security.web import authenticated_caller
 from govops.web.app import create_app
 
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "govops"
@@ -33,8 +41,64 @@ def test_no_domain_package_imports_the_web_package():
     assert offenders == []
 
 
-def test_every_api_route_is_documented_and_declares_its_problem_answers(tmp_path):
-    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'a.sqlite'}"))
+# The only operations anyone may call without a token: probes, and the way to the docs.
+ANONYMOUS_ROUTES = {"/", "/health", "/ready"}
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> FastAPI:
+    return create_app(Settings(database_url=f"sqlite:///{tmp_path / 'a.sqlite'}"))
+
+
+def api_routes(routes: list[Any]) -> Iterator[APIRoute]:
+    """Every operation of the route table, inside included routers too."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif hasattr(route, "original_router"):
+            yield from api_routes(route.original_router.routes)
+
+
+def declared_permissions(dependant: Any) -> list[str]:
+    """The permissions a route's dependencies ask for through ``security.web.require``."""
+    found: list[str] = []
+    if dependant.call is authenticated_caller:
+        found.extend(dependant.own_oauth_scopes or [])
+    for child in dependant.dependencies:
+        found.extend(declared_permissions(child))
+    return found
+
+
+def test_every_route_but_the_probes_declares_a_permission_it_checks(app: FastAPI):
+    routes = list(api_routes(app.routes))
+    assert len(routes) >= 10
+    anonymous = set()
+    for route in routes:
+        permissions = declared_permissions(route.dependant)
+        if not permissions:
+            anonymous.add(route.path)
+        for name in permissions:
+            assert name in set(Permission), (route.path, name)
+
+    assert anonymous == ANONYMOUS_ROUTES
+
+
+def test_the_openapi_document_shows_the_bearer_scheme_and_each_operations_permission(
+    app: FastAPI,
+):
+    document = app.openapi()
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            if path in ANONYMOUS_ROUTES:
+                assert "security" not in operation, (method, path)
+                continue
+            [requirement] = operation["security"]
+            assert requirement["bearer"], (method, path)
+            assert "401" in operation["responses"] and "403" in operation["responses"]
+
+
+def test_every_api_route_is_documented_and_declares_its_problem_answers(app: FastAPI):
     operations = [
         (path, method, operation)
         for path, methods in app.openapi()["paths"].items()

@@ -271,7 +271,8 @@ def demo(
     """Build the demo store (published and generated figures, clearly marked) and serve it."""
     from govops.demo.build import build_demo, demo_is_loaded
 
-    settings = get_settings()
+    # The demo's accounts have published passwords; they work in demo mode alone.
+    settings = get_settings().model_copy(update={"mode": Mode.DEMO})
     if fresh and settings.database_url is None:
         for suffix in ("", "-wal", "-shm"):
             Path(str(settings.data_dir / "govops.sqlite") + suffix).unlink(missing_ok=True)
@@ -284,8 +285,21 @@ def demo(
     else:
         build_demo(sessions, console=err_console)
         console.print(f"demo ready in {(datetime.now() - started).total_seconds():.0f} s")
+    _show_demo_access(sessions)
     if serve_after:
         _run_server(settings, host or settings.host, port or settings.port)
+
+
+def _show_demo_access(sessions: sessionmaker[Session]) -> None:
+    from govops.demo.users import DEMO_PASSWORD, create_demo_users, issue_demo_keys
+
+    with transaction(sessions) as session:
+        users = create_demo_users(session)
+        keys = issue_demo_keys(session, users)
+    names = ", ".join(user.username for user in users)
+    console.print(f"demo accounts (password {DEMO_PASSWORD}): {names}")
+    for username, secret in keys.items():
+        console.print(f"demo API key of {username} (shown once): {secret}")
 
 
 if __name__ == "__main__":

@@ -25,14 +25,18 @@ from govops.core.api import PROBLEM_RESPONSES, db_session, decode_cursor, encode
 from govops.core.db import today_utc
 from govops.core.periods import Frequency, Period
 from govops.datastore.models import Series
+from govops.security.permissions import Permission, Principal
+from govops.security.web import require
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"], responses=PROBLEM_RESPONSES)
 DbSession = Annotated[Session, Depends(db_session)]
+CatalogReader = Annotated[Principal, require(Permission.CATALOG_READ)]
 
 
 @router.get("/indicators", response_model=IndicatorPage)
 def search_indicators(
     session: DbSession,
+    caller: CatalogReader,
     q: Annotated[
         str | None,
         Query(
@@ -55,6 +59,7 @@ def search_indicators(
         owner=owner,
         after_code=decode_cursor(cursor),
         limit=limit + 1,
+        visible_to=caller,
     )
     items = [IndicatorSummary.of(indicator) for indicator in found[:limit]]
     more = len(found) > limit
@@ -62,9 +67,9 @@ def search_indicators(
 
 
 @router.get("/indicators/{code}", response_model=IndicatorDetail)
-def read_indicator(code: str, session: DbSession) -> IndicatorDetail:
+def read_indicator(code: str, session: DbSession, caller: CatalogReader) -> IndicatorDetail:
     """One indicator's definition, rules and newest period with data."""
-    indicator = service.get_indicator(session, code)
+    indicator = service.get_indicator(session, code, visible_to=caller)
     newest = session.scalar(
         select(func.max(Series.latest_period_start)).where(Series.indicator_id == indicator.id)
     )
@@ -73,19 +78,22 @@ def read_indicator(code: str, session: DbSession) -> IndicatorDetail:
 
 
 @router.get("/groups", response_model=list[GroupOut])
-def list_groups(session: DbSession) -> list[GroupOut]:
+def list_groups(session: DbSession, caller: CatalogReader) -> list[GroupOut]:
     """Indicator groups of the programme, with their members and coverage targets."""
-    return [GroupOut.of(group) for group in service.list_groups(session)]
+    return [
+        GroupOut.of(group, service.visible_members(group, caller))
+        for group in service.list_groups(session)
+    ]
 
 
 @router.get("/agencies", response_model=list[AgencyOut])
-def list_agencies(session: DbSession) -> list[AgencyOut]:
+def list_agencies(session: DbSession, caller: CatalogReader) -> list[AgencyOut]:
     """Ministries, provincial committees, state groups and external systems."""
     return [AgencyOut.of(agency) for agency in service.list_agencies(session)]
 
 
 @router.get("/units", response_model=list[UnitOut])
-def list_units(session: DbSession) -> list[UnitOut]:
+def list_units(session: DbSession, caller: CatalogReader) -> list[UnitOut]:
     """Units of measure used by indicators."""
     units = session.scalars(select(Unit).order_by(Unit.code))
     return [UnitOut.model_validate(unit, from_attributes=True) for unit in units]
@@ -94,6 +102,7 @@ def list_units(session: DbSession) -> list[UnitOut]:
 @router.get("/areas", response_model=list[AreaOut])
 def list_areas(
     session: DbSession,
+    caller: CatalogReader,
     at: Annotated[
         str | None, Query(description="Date the versions are valid on; default today")
     ] = None,
@@ -116,6 +125,7 @@ def list_areas(
 def read_area(
     code: str,
     session: DbSession,
+    caller: CatalogReader,
     at: Annotated[str | None, Query(description="Default today")] = None,
 ) -> AreaDetail:
     """The version of an area valid on a date, with the versions before and after it."""

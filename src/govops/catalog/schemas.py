@@ -112,7 +112,9 @@ class GroupOut(BaseModel):
     indicators: list[str]
 
     @classmethod
-    def of(cls, group: IndicatorGroup) -> GroupOut:
+    def of(cls, group: IndicatorGroup, members: list[Indicator] | None = None) -> GroupOut:
+        """The group with ``members`` (by default all of its indicators)."""
+        members = group.indicators if members is None else members
         target = group.coverage_target
         return cls(
             code=group.code,
@@ -120,7 +122,7 @@ class GroupOut(BaseModel):
             name_en=group.name_en,
             description_en=group.description_en,
             coverage_target=None if target is None else float(target),
-            indicators=[indicator.code for indicator in group.indicators],
+            indicators=[indicator.code for indicator in members],
         )
 
 

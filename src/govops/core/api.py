@@ -57,6 +57,8 @@ def _problem_response(description: str) -> dict[str, Any]:
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: _problem_response("A parameter or body that cannot be used"),
+    401: _problem_response("No bearer token, or one that is unknown, expired or revoked"),
+    403: _problem_response("A caller without the permission the operation needs"),
     404: _problem_response("An indicator, area or submission that does not exist"),
     406: _problem_response("An answer format that is not offered"),
     500: _problem_response("A server error (logged with its request id)"),

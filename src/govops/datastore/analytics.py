@@ -23,6 +23,7 @@ from govops.datastore.transforms import (
     convert_frequency,
     transformed_unit,
 )
+from govops.security.permissions import Principal
 
 RATE_SYMBOLS = {"%"}
 
@@ -71,8 +72,15 @@ class DataAnswer:
         return sum(len(series.points) for series in self.series)
 
 
-def run_query(session: Session, query: DataQuery, *, max_cells: int = 500_000) -> DataAnswer:
-    indicator = get_indicator(session, query.indicator)
+def run_query(
+    session: Session,
+    query: DataQuery,
+    *,
+    max_cells: int = 500_000,
+    visible_to: Principal | None = None,
+) -> DataAnswer:
+    """The answer to ``query``; an indicator hidden from ``visible_to`` answers as unknown."""
+    indicator = get_indicator(session, query.indicator, visible_to=visible_to)
     native = Frequency(indicator.frequency)
     target = query.frequency or native
     wanted = _wanted_range(query, target)

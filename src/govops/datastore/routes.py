@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
+from govops.catalog.service import find_indicators
 from govops.core.api import (
     FORMATS,
     PROBLEM_RESPONSES,
@@ -23,7 +24,7 @@ from govops.core.api import (
 )
 from govops.core.errors import InvalidRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
 from govops.core.periods import Frequency
-from govops.datastore.analytics import DataQuery, run_query
+from govops.datastore.analytics import DataAnswer, DataQuery, run_query
 from govops.datastore.coverage import coverage_report
 from govops.datastore.export import answer_csv, answer_xlsx
 from govops.datastore.models import Submission
@@ -37,9 +38,14 @@ from govops.datastore.schemas import (
 )
 from govops.datastore.transforms import Transform
 from govops.datastore.writes import Payload, store_observations
+from govops.security import audit
+from govops.security.permissions import Permission, Principal, require_permission
+from govops.security.web import actor_of, record_export, require
 
 router = APIRouter(prefix="/api/v1", tags=["data"], responses=PROBLEM_RESPONSES)
 DbSession = Annotated[Session, Depends(db_session)]
+DataReader = Annotated[Principal, require(Permission.DATA_READ)]
+DataWriter = Annotated[Principal, require(Permission.DATA_WRITE)]
 
 
 @router.get(
@@ -50,6 +56,7 @@ DbSession = Annotated[Session, Depends(db_session)]
 def read_data(
     request: Request,
     session: DbSession,
+    caller: DataReader,
     indicator: Annotated[str, Query(description="Indicator code, e.g. CPI")],
     area: Annotated[
         list[str] | None,
@@ -83,6 +90,9 @@ def read_data(
 ) -> Response:
     """Values of one indicator for areas and periods, latest or as known at an instant."""
     chosen = choose_format(request, format)
+    if chosen != "json":
+        # A download leaves govops whole; reading on screen does not need this permission.
+        require_permission(caller, Permission.DATA_EXPORT)
     query = DataQuery(
         indicator=indicator,
         areas=tuple(split_list(area)),
@@ -94,19 +104,10 @@ def read_data(
         dims=_parse_dims(dims),
         at=parse_date(at, field="at"),
     )
-    answer = run_query(session, query, max_cells=app_settings(request).max_query_cells)
-    if chosen == "csv":
-        return Response(
-            answer_csv(answer),
-            media_type=FORMATS["csv"] + "; charset=utf-8",
-            headers=_download(indicator, "csv", app_settings(request).timezone),
-        )
-    if chosen == "xlsx":
-        return Response(
-            answer_xlsx(answer),
-            media_type=FORMATS["xlsx"],
-            headers=_download(indicator, "xlsx", app_settings(request).timezone),
-        )
+    limit = app_settings(request).max_query_cells
+    answer = run_query(session, query, max_cells=limit, visible_to=caller)
+    if chosen != "json":
+        return _download(request, caller, answer, chosen)
     return Response(DataOut.of(answer).model_dump_json(), media_type="application/json")
 
 
@@ -120,9 +121,21 @@ def _parse_dims(values: list[str] | None) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def _download(indicator: str, extension: str, timezone: str) -> dict[str, str]:
-    stamp = datetime.now(ZoneInfo(timezone)).strftime("%Y%m%d-%H%M")
-    return {"Content-Disposition": f'attachment; filename="{indicator}-{stamp}.{extension}"'}
+def _download(request: Request, caller: Principal, answer: DataAnswer, chosen: str) -> Response:
+    """The answer as a file to save, recorded in the audit log as an export."""
+    content = answer_csv(answer) if chosen == "csv" else answer_xlsx(answer)
+    media_type = FORMATS[chosen] + ("; charset=utf-8" if chosen == "csv" else "")
+    code = answer.indicator.code
+    stamp = datetime.now(ZoneInfo(app_settings(request).timezone)).strftime("%Y%m%d-%H%M")
+    record_export(
+        request,
+        caller,
+        indicator=code,
+        summary=f"{chosen}: {answer.cell_count} values of {len(answer.series)} series; "
+        f"query {request.url.query}",
+    )
+    disposition = f'attachment; filename="{code}-{stamp}.{chosen}"'
+    return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
 
 
 async def limited_body(request: Request) -> bytes:
@@ -185,7 +198,10 @@ async def limited_body(request: Request) -> bytes:
     },
 )
 def write_observations(
-    request: Request, session: DbSession, body: Annotated[bytes, Depends(limited_body)]
+    request: Request,
+    session: DbSession,
+    caller: DataWriter,
+    body: Annotated[bytes, Depends(limited_body)],
 ) -> ReceiptOut:
     """Store a batch of observations whole, or refuse it naming each bad row and field."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -201,13 +217,27 @@ def write_observations(
     payload = Payload(body, media_type, source="api")
     with session.begin():
         receipt = store_observations(
-            session, rows, payload, max_rows=app_settings(request).max_rows_per_write
+            session,
+            rows,
+            payload,
+            agency_id=caller.agency_id,
+            max_rows=app_settings(request).max_rows_per_write,
+            writer=caller,
+        )
+        audit.record(
+            session,
+            "observations.write",
+            by=actor_of(request, caller),
+            object_type="submission",
+            object_id=receipt.submission_id,
+            summary=f"{receipt.rows} rows: {receipt.stored} stored, "
+            f"{receipt.unchanged} unchanged, {receipt.series_created} new series",
         )
     return ReceiptOut(**receipt.as_dict())  # type: ignore[arg-type]
 
 
 @router.get("/submissions/{submission_id}", response_model=ReceiptOut)
-def read_submission(submission_id: int, session: DbSession) -> ReceiptOut:
+def read_submission(submission_id: int, session: DbSession, caller: DataReader) -> ReceiptOut:
     """The receipt of an earlier submission."""
     submission = session.get(Submission, submission_id)
     if submission is None or not submission.receipt:
@@ -220,12 +250,16 @@ def read_submission(submission_id: int, session: DbSession) -> ReceiptOut:
 def read_coverage(
     request: Request,
     session: DbSession,
+    caller: DataReader,
     date: Annotated[str | None, Query(description="Default today")] = None,
 ) -> CoverageOut:
     """Indicators with data for their latest due period, by group, against targets."""
     timezone = ZoneInfo(app_settings(request).timezone)
     day = parse_date(date, field="date") or datetime.now(timezone).date()
     groups = coverage_report(session, day)
+    # Counts take in every indicator, as the programme's targets do; names only those the
+    # caller may see.
+    visible = {i.code for i in find_indicators(session, visible_to=caller, limit=100_000)}
     return CoverageOut(
         date=day.isoformat(),
         groups=[
@@ -238,7 +272,11 @@ def read_coverage(
                 share=float(g.share),
                 target=None if g.target is None else float(g.target),
                 meets_target=g.meets_target,
-                missing=[IndicatorCoverageOut(**vars(i)) for i in g.indicators if not i.covered],
+                missing=[
+                    IndicatorCoverageOut(**vars(i))
+                    for i in g.indicators
+                    if not i.covered and i.code in visible
+                ],
             )
             for g in groups
         ],

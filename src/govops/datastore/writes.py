@@ -23,8 +23,10 @@ from govops.core.db import now_utc
 from govops.core.errors import PayloadTooLarge, RejectedBatch, RowErrors
 from govops.datastore.models import Observation, OutboxEvent, RawPayload, Submission
 from govops.datastore.rows import IncomingRow
+from govops.datastore.scope import WriteScope
 from govops.datastore.series import SeriesResolver, refresh_latest_periods
 from govops.datastore.validation import RowValidator, ValidRow
+from govops.security.permissions import Principal
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +69,19 @@ def store_observations(
     *,
     agency_id: int | None = None,
     max_rows: int = 200_000,
+    writer: Principal | None = None,
 ) -> Receipt:
-    """Validate every row, then store the batch; raise RejectedBatch and store nothing."""
+    """Validate every row, then store the batch; raise RejectedBatch and store nothing.
+
+    With a ``writer``, rows outside what it may write are row errors too (see
+    :mod:`govops.datastore.scope`).
+    """
     if len(rows) > max_rows:
         raise PayloadTooLarge(
             f"the batch has {len(rows)} rows; the limit is {max_rows} per "
             "request (use `govops data load` for bulk files)"
         )
-    valid = validate_batch(session, rows)
+    valid = validate_batch(session, rows, writer=writer)
 
     received_at = now_utc()
     submission = _record_submission(session, payload, received_at, agency_id, len(rows))
@@ -105,14 +112,17 @@ def store_observations(
     return receipt
 
 
-def validate_batch(session: Session, rows: Sequence[IncomingRow]) -> list[ValidRow]:
+def validate_batch(
+    session: Session, rows: Sequence[IncomingRow], *, writer: Principal | None = None
+) -> list[ValidRow]:
     validator = RowValidator(session)
+    scope = WriteScope(session, writer) if writer is not None else None
     errors = RowErrors()
     valid: list[ValidRow] = []
     seen: dict[tuple[int, int, str, object], int] = {}
     for row in rows:
         checked = validator.check(row, errors)
-        if checked is None:
+        if checked is None or (scope is not None and not scope.allows(row, checked, errors)):
             continue
         key = (checked.indicator_id, checked.area_id, checked.dims_key, checked.period_start)
         if key in seen:

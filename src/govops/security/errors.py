@@ -8,6 +8,7 @@ They extend the tree of :mod:`govops.core.errors`::
     ├── NotAuthenticated            no valid identity was shown (401)
     │   ├── WrongCredentials        unknown username or wrong password (401)
     │   ├── WrongSecondFactor       a TOTP or recovery code that does not match (401)
+    │   ├── MalformedToken          an Authorization header that is not 'Bearer <token>' (401)
     │   ├── UnknownToken            a bearer token govops never issued (401)
     │   ├── ExpiredToken            a token past its expiry (401)
     │   └── RevokedToken            a token that was revoked (401)
@@ -53,6 +54,11 @@ class WrongCredentials(NotAuthenticated):
 class WrongSecondFactor(NotAuthenticated):
     code = "wrong-second-factor"
     title = "Wrong second-factor code"
+
+
+class MalformedToken(NotAuthenticated):
+    code = "malformed-token"
+    title = "Malformed credentials"
 
 
 class UnknownToken(NotAuthenticated):

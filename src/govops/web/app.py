@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import text
@@ -22,8 +23,27 @@ from govops.core.migrate import is_up_to_date
 from govops.core.periods import PeriodError
 from govops.core.settings import Settings, get_settings
 from govops.datastore.routes import router as datastore_router
+from govops.security.errors import NotAuthenticated, PermissionDenied
+from govops.security.web import record_refusal
 
 log = logging.getLogger("govops.web")
+
+# Everything the product serves comes from this server; nothing may frame it.
+STRICT_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+# FastAPI's documentation page loads Swagger UI from a CDN and starts it with an inline
+# script; that page alone gets this wider policy. It shows no data of its own: every call
+# it makes goes to this server with the caller's token.
+DOCS_CDN = "https://cdn.jsdelivr.net"
+DOCS_POLICY = (
+    f"default-src 'self'; script-src 'self' 'unsafe-inline' {DOCS_CDN}; "
+    f"style-src 'self' 'unsafe-inline' {DOCS_CDN}; "
+    "img-src 'self' data: https://fastapi.tiangolo.com; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+DOCS_PATH = "/api/v1/docs"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -34,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Indicators, areas with their history, and observations with every vintage.",
         description=_API_DESCRIPTION,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=DOCS_PATH,
         redoc_url=None,
     )
     engine = create_db_engine(settings.resolved_database_url)
@@ -51,11 +71,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 _API_DESCRIPTION = """
-Every answer in JSON; data also as CSV and XLSX (`?format=` or `Accept`). Errors are
-RFC 9457 problem details (`application/problem+json`) whose `errors` list names each
-refused row and field. Periods use SDMX codes: `2025-03-15`, `2025-W11`, `2025-M03`,
-`2025-Q1`, `2025-S1`, `2025`, `2021-01-01/P5Y`. An area code is read on a date: code 24 was
-Bắc Giang before 1 July 2025 and is Bắc Ninh after it.
+Every operation but the probes needs `Authorization: Bearer <token>` (an API key or a
+personal access token); each names the permission it needs. Indicators above the
+caller's clearance answer as unknown. Every answer in JSON; data also as CSV and XLSX
+(`?format=` or `Accept`). Errors are RFC 9457 problem details
+(`application/problem+json`) whose `errors` list names each refused row and field.
+Periods use SDMX codes: `2025-03-15`, `2025-W11`, `2025-M03`, `2025-Q1`, `2025-S1`,
+`2025`, `2021-01-01/P5Y`. An area code is read on a date: code 24 was Bắc Giang before
+1 July 2025 and is Bắc Ninh after it.
 """
 
 
@@ -63,7 +86,13 @@ def _register_errors(app: FastAPI) -> None:
     @app.exception_handler(GovopsError)
     async def _govops(request: Request, error: GovopsError) -> JSONResponse:
         log.info("refused %s %s: %s", request.method, request.url.path, error.code)
-        return problem_for(error, request)
+        if isinstance(error, NotAuthenticated | PermissionDenied):
+            await _record_refusal(request, error)
+        response = problem_for(error, request)
+        if isinstance(error, NotAuthenticated):
+            # RFC 9110 11.6.1: a 401 names the scheme that would be accepted.
+            response.headers["WWW-Authenticate"] = 'Bearer realm="govops"'
+        return response
 
     @app.exception_handler(PeriodError)
     async def _period(request: Request, error: PeriodError) -> JSONResponse:
@@ -100,23 +129,39 @@ def _register_errors(app: FastAPI) -> None:
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:
         # The trace goes to the log with the request id; the caller gets no internals.
         log.error("server error on %s %s", request.method, request.url.path, exc_info=error)
-        return problem(
+        response = problem(
             500,
             "internal-error",
             "Internal error",
             "the server could not answer; the error was logged",
             instance=request.url.path,
         )
+        # Server errors are answered outside the middleware, which cannot add these.
+        _add_security_headers(request, response)
+        request_id = getattr(request.state, "request_id", None)
+        if request_id:
+            response.headers["X-Request-Id"] = request_id
+        return response
+
+
+async def _record_refusal(request: Request, error: GovopsError) -> None:
+    try:
+        await run_in_threadpool(record_refusal, request, error)
+    except Exception:
+        # The refusal is still answered; the missing audit entry is for operators to see.
+        log.exception("could not record the refusal of %s %s", request.method, request.url.path)
 
 
 async def _request_log(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
     request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+    request.state.request_id = request_id
     started = time.perf_counter()
     response = await call_next(request)
     elapsed_ms = (time.perf_counter() - started) * 1000
     response.headers["X-Request-Id"] = request_id
+    _add_security_headers(request, response)
     log.info(
         "%s %s %s %.1fms",
         request.method,
@@ -130,6 +175,14 @@ async def _request_log(
         },
     )
     return response
+
+
+def _add_security_headers(request: Request, response: Response) -> None:
+    docs = request.url.path == DOCS_PATH
+    response.headers["Content-Security-Policy"] = DOCS_POLICY if docs else STRICT_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
 
 
 def _register_probes(app: FastAPI) -> None:

@@ -14,7 +14,7 @@ from govops.catalog.rules import AreaRule, TimeRule
 from govops.catalog.service import get_indicator
 from govops.core.db import today_utc
 from govops.core.errors import InvalidRequest
-from govops.core.periods import Frequency, Period
+from govops.core.periods import Frequency, Period, period_of
 from govops.datastore.cells import Cell, Cells
 from govops.datastore.query import PeriodRange, SeriesReader, check_dims, resolve_areas
 from govops.datastore.transforms import (
@@ -216,11 +216,13 @@ def _points(
     transform: Transform,
 ) -> list[Point]:
     places = Decimal(1).scaleb(-_decimals(indicator, transform))
+    # The cells and the range share one frequency, so start dates order them.
+    first, last = wanted.bounds()
     points = []
     for start in sorted(cells):
-        period = Period(frequency, start)
-        if (wanted.first and period < wanted.first) or (wanted.last and wanted.last < period):
+        if (first and start < first) or (last and last < start):
             continue
+        period = period_of(frequency, start)
         cell: Cell = cells[start]
         value = cell.value
         # Stored values are returned exactly as stored; calculated ones (divisions, means)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, aliased
 
 from govops.catalog.areas import NATION_CODE, all_lineage, area_at, areas_on
 from govops.catalog.models import Area, AreaLineage, Indicator
@@ -135,7 +135,7 @@ class SeriesReader:
                 Series.area_id.in_(area_ids),
                 Series.dims_key == self.dims_key,
             )
-            .order_by(Observation.series_id, Observation.period_start, Observation.recorded_at)
+            .order_by(Observation.series_id, Observation.period_start)
         )
         if first is not None:
             query = query.where(Observation.period_start >= first)
@@ -143,11 +143,24 @@ class SeriesReader:
             query = query.where(Observation.period_start <= last)
         if self.as_of is not None:
             query = query.where(Observation.recorded_at <= self.as_of)
+        query = query.where(~self._later_vintage().exists())
         found: dict[int, Cells] = defaultdict(dict)
         for area_id, start, value, status, recorded_at in self.session.execute(query):
-            # Rows come oldest vintage first, so the last one written wins.
             found[area_id][start] = Cell(value, status, recorded_at)
         return found
+
+    def _later_vintage(self) -> Select[datetime]:
+        # Only the newest vintage known at ``as_of`` leaves the database: a probe of the
+        # primary key per row, instead of sending every revision to be dropped here.
+        newer = aliased(Observation)
+        later = select(newer.recorded_at).where(
+            newer.series_id == Observation.series_id,
+            newer.period_start == Observation.period_start,
+            newer.recorded_at > Observation.recorded_at,
+        )
+        if self.as_of is not None:
+            later = later.where(newer.recorded_at <= self.as_of)
+        return later
 
     def _fill_from_predecessors(
         self, area: Area, periods: PeriodRange, result: AreaSeries

@@ -35,6 +35,7 @@ from govops.datastore.schemas import (
     GroupCoverageOut,
     IndicatorCoverageOut,
     ReceiptOut,
+    data_json,
 )
 from govops.datastore.transforms import Transform
 from govops.datastore.writes import Payload, store_observations
@@ -108,7 +109,7 @@ def read_data(
     answer = run_query(session, query, max_cells=limit, visible_to=caller)
     if chosen != "json":
         return _download(request, caller, answer, chosen)
-    return Response(DataOut.of(answer).model_dump_json(), media_type="application/json")
+    return Response(data_json(answer), media_type="application/json")
 
 
 def _parse_dims(values: list[str] | None) -> tuple[tuple[str, str], ...]:

@@ -27,6 +27,8 @@ STATUS_CODES = {
     "M": "missing",
 }
 _STATUS_WORDS = {word: code for code, word in STATUS_CODES.items()}
+# Area look-ups by (code, period end) kept at once; a file's memory stays bounded.
+AREA_CACHE_LIMIT = 50_000
 # More digits than this is a typing accident, not a measurement.
 MAX_VALUE_DIGITS = 24
 
@@ -151,6 +153,10 @@ class RowValidator:
         # value is reported by the provinces that exist at the end of 2025.
         key = (row.area, period.end)
         if key not in self._areas:
+            if len(self._areas) >= AREA_CACHE_LIMIT:
+                # Communes times months would grow without end; entries are rebuilt from
+                # the area versions already read, without a query.
+                self._areas.clear()
             self._areas[key] = self._area_on(row.area, period.end)
         found = self._areas[key]
         if isinstance(found, str):

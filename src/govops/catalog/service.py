@@ -92,10 +92,3 @@ def visible_members(group: IndicatorGroup, reader: Principal) -> list[Indicator]
 
 def list_agencies(session: Session) -> Sequence[Agency]:
     return session.scalars(select(Agency).order_by(Agency.kind, Agency.code)).all()
-
-
-def get_agency(session: Session, code: str) -> Agency:
-    agency = session.scalar(select(Agency).where(Agency.code == code))
-    if agency is None:
-        raise NotFound(f"agency '{code}' is not registered", agency=code)
-    return agency

@@ -27,13 +27,12 @@ class SeriesResolver:
         return set(self._used)
 
     def id_for(self, indicator_id: int, area_id: int, dims_key: str) -> int:
-        key = (indicator_id, area_id, dims_key)
-        found = self._ids.get(key)
+        """The id of the series, created now when it does not exist yet."""
+        found = self.known(indicator_id, area_id, dims_key)
         if found is None:
-            self._preload(indicator_id)
-            found = self._ids.get(key) or self._create(key)
-            self._ids[key] = found
-        self._used.add(found)
+            found = self._create((indicator_id, area_id, dims_key))
+            self._ids[(indicator_id, area_id, dims_key)] = found
+            self._used.add(found)
         return found
 
     def known(self, indicator_id: int, area_id: int, dims_key: str) -> int | None:
@@ -87,16 +86,6 @@ class SeriesResolver:
         self.session.flush()
         self.created += 1
         return series.id
-
-
-def parse_dims_key(dims_key: str) -> dict[str, str]:
-    if not dims_key:
-        return {}
-    return dict(part.split("=", 1) for part in dims_key.split(";"))
-
-
-def dims_key_of(dims: dict[str, str]) -> str:
-    return ";".join(f"{name}={code}" for name, code in sorted(dims.items()))
 
 
 def refresh_latest_periods(session: Session, series_ids: Iterable[int]) -> None:

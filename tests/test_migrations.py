@@ -7,14 +7,14 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from govops.core.db import create_db_engine
-from govops.core.migrate import current_revision, head_revision, upgrade
+from govops.core.migrate import current_revisions, head_revisions, upgrade
 from govops.core.models import metadata
 
 
 def test_an_empty_database_upgrades_to_the_head_with_every_table(empty_database):
     engine = create_db_engine(empty_database)
     upgrade(engine)
-    assert current_revision(engine) == head_revision()
+    assert current_revisions(engine) == head_revisions()
     assert set(metadata.tables) <= set(inspect(engine).get_table_names())
     engine.dispose()
 
@@ -33,5 +33,5 @@ def test_upgrading_twice_changes_nothing(empty_database):
     engine = create_db_engine(empty_database)
     upgrade(engine)
     upgrade(engine)
-    assert current_revision(engine) == head_revision()
+    assert current_revisions(engine) == head_revisions()
     engine.dispose()

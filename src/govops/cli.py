@@ -13,13 +13,18 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
+from govops.alerts.cli import alerts_app
 from govops.core.db import create_db_engine, session_factory, transaction
 from govops.core.errors import GovopsError, RejectedBatch
 from govops.core.logging import configure_logging
 from govops.core.migrate import upgrade
 from govops.core.periods import PeriodError
 from govops.core.settings import Mode, Settings, get_settings
+from govops.exchange.cli import exchange_app
+from govops.forecasting.cli import forecasting_app
 from govops.security.cli import audit_app, keys_app, users_app
+from govops.targets.cli import targets_app
+from govops.tasks.cli import tasks_app
 
 app = typer.Typer(
     help="govops: indicators, targets and tasks for data-based governing.",
@@ -35,6 +40,11 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
+app.add_typer(tasks_app, name="tasks")
+app.add_typer(targets_app, name="targets")
+app.add_typer(forecasting_app, name="forecast")
+app.add_typer(alerts_app, name="alerts")
+app.add_typer(exchange_app, name="exchange")
 console = Console()
 err_console = Console(stderr=True)
 

@@ -31,6 +31,7 @@ from govops.catalog.reference import ReferenceLoadReport, load_reference
 from govops.core.db import transaction
 from govops.datastore.bulk import LoadReport, load_csv_file
 from govops.datastore.models import Submission
+from govops.demo.chapters import demo_chapters
 from govops.demo.figures import Figures
 from govops.demo.generate import (
     DemoRow,
@@ -111,6 +112,8 @@ def build_demo(
 
         published_load = _load(session, published_file, PUBLISHED_SOURCE, progress)
         generated_load = _load(session, generated_file, GENERATED_SOURCE, progress)
+        for chapter in demo_chapters():
+            chapter(session, instant, progress)
 
     if missing:
         log.warning("the demo has no figures for %s", ", ".join(missing))

@@ -27,6 +27,15 @@ class Permission(StrEnum):
     KEYS_MANAGE = "keys:manage"
     AUDIT_READ = "audit:read"
     AUDIT_EXPORT = "audit:export"
+    TASKS_READ = "tasks:read"
+    TASKS_ASSIGN = "tasks:assign"
+    TASKS_REPORT = "tasks:report"
+    TARGETS_WRITE = "targets:write"
+    FORECASTS_RUN = "forecasts:run"
+    ALERTS_MANAGE = "alerts:manage"
+    EXCHANGE_READ = "exchange:read"
+    EXCHANGE_MANAGE = "exchange:manage"
+    EXCHANGE_SUBSCRIBE = "exchange:subscribe"
 
 
 class Role(StrEnum):
@@ -73,22 +82,66 @@ EVERY_PERMISSION = frozenset(Permission)
 ROLES: dict[Role, RoleRule] = {
     Role.ADMINISTRATOR: RoleRule(EVERY_PERMISSION, Scope.EVERY_AGENCY, second_factor=True),
     Role.LEADER: RoleRule(
-        frozenset({P.CATALOG_READ, P.DATA_READ, P.DATA_EXPORT, P.AUDIT_READ}),
+        frozenset(
+            {
+                P.CATALOG_READ,
+                P.DATA_READ,
+                P.DATA_EXPORT,
+                P.AUDIT_READ,
+                P.TASKS_READ,
+                P.ALERTS_MANAGE,
+                P.EXCHANGE_READ,
+            }
+        ),
         Scope.OWN_AGENCY,
         second_factor=True,
     ),
+    # The Government Office's specialists: they register directives and their tasks,
+    # decide extensions, keep targets and run forecasts.
     Role.ANALYST: RoleRule(
-        frozenset({P.CATALOG_READ, P.CATALOG_WRITE, P.DATA_READ, P.DATA_EXPORT}),
+        frozenset(
+            {
+                P.CATALOG_READ,
+                P.CATALOG_WRITE,
+                P.DATA_READ,
+                P.DATA_EXPORT,
+                P.TASKS_READ,
+                P.TASKS_ASSIGN,
+                P.TARGETS_WRITE,
+                P.FORECASTS_RUN,
+                P.ALERTS_MANAGE,
+                P.EXCHANGE_READ,
+            }
+        ),
         Scope.OWN_AGENCY,
         second_factor=False,
     ),
     Role.AGENCY_OFFICER: RoleRule(
-        frozenset({P.CATALOG_READ, P.DATA_READ, P.DATA_WRITE, P.DATA_EXPORT}),
+        frozenset(
+            {
+                P.CATALOG_READ,
+                P.DATA_READ,
+                P.DATA_WRITE,
+                P.DATA_EXPORT,
+                P.TASKS_READ,
+                P.TASKS_REPORT,
+            }
+        ),
         Scope.OWN_AGENCY,
         second_factor=False,
     ),
     Role.INTEGRATION_ENGINEER: RoleRule(
-        frozenset({P.CATALOG_READ, P.DATA_READ, P.DATA_WRITE, P.KEYS_MANAGE}),
+        frozenset(
+            {
+                P.CATALOG_READ,
+                P.DATA_READ,
+                P.DATA_WRITE,
+                P.KEYS_MANAGE,
+                P.EXCHANGE_READ,
+                P.EXCHANGE_MANAGE,
+                P.EXCHANGE_SUBSCRIBE,
+            }
+        ),
         Scope.OWN_AGENCY,
         second_factor=False,
     ),

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import govops
+from govops.alerts.routes import router as alerts_router
 from govops.catalog.routes import router as catalog_router
 from govops.core.api import problem, problem_for, problem_for_period
 from govops.core.db import create_db_engine, session_factory
@@ -23,8 +24,12 @@ from govops.core.migrate import is_up_to_date
 from govops.core.periods import PeriodError
 from govops.core.settings import Settings, get_settings
 from govops.datastore.routes import router as datastore_router
+from govops.exchange.routes import router as exchange_router
+from govops.forecasting.routes import router as forecasting_router
 from govops.security.errors import NotAuthenticated, PermissionDenied
 from govops.security.web import record_refusal
+from govops.targets.routes import router as targets_router
+from govops.tasks.routes import router as tasks_router
 
 log = logging.getLogger("govops.web")
 
@@ -66,6 +71,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.middleware("http")(_request_log)
     app.include_router(catalog_router)
     app.include_router(datastore_router)
+    app.include_router(tasks_router)
+    app.include_router(targets_router)
+    app.include_router(forecasting_router)
+    app.include_router(alerts_router)
+    app.include_router(exchange_router)
     _register_probes(app)
     return app
 

@@ -1,0 +1,1 @@
+"""Early warnings: rules, evidence, acknowledgement, notices and CAP messages."""

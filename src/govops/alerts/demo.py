@@ -1,0 +1,12 @@
+"""The demo's alerts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.progress import Progress
+from sqlalchemy.orm import Session
+
+
+def build_alerts_demo(session: Session, as_of: datetime, progress: Progress) -> None:
+    """Add the demo's alerts to a store that holds the demo figures."""

@@ -1,0 +1,3 @@
+"""Tables of alerts."""
+
+from __future__ import annotations

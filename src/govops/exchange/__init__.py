@@ -1,0 +1,1 @@
+"""The data exchange hub: flows in and out, receipts, feeds, webhooks, health."""

@@ -1,0 +1,3 @@
+"""Tables of exchange."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Forecasts with their uncertainty, chosen by backtest, stored as data."""

@@ -1,0 +1,3 @@
+"""Tables of forecasting."""
+
+from __future__ import annotations

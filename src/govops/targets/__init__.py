@@ -1,0 +1,1 @@
+"""Plan targets and whether they will be met."""

@@ -1,0 +1,3 @@
+"""Tables of targets."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Directives and the tasks they assign, monitored by their deadlines."""

@@ -1,0 +1,12 @@
+"""The demo's tasks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.progress import Progress
+from sqlalchemy.orm import Session
+
+
+def build_tasks_demo(session: Session, as_of: datetime, progress: Progress) -> None:
+    """Add the demo's tasks to a store that holds the demo figures."""

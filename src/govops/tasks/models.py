@@ -1,0 +1,3 @@
+"""Tables of tasks."""
+
+from __future__ import annotations

@@ -91,8 +91,14 @@ class BackendResult:
     failure: str | None = None
 
 
+# Settings of the measured server beyond its database.
+SERVER_SETTINGS: dict[str, str] = {}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
+    if args.no_answer_cache:
+        SERVER_SETTINGS["GOVOPS_ANSWER_CACHE_BYTES"] = "0"
     workdir = new_workdir(args.workdir)
     console.print(describe_code())
     console.print(f"work folder {workdir}")
@@ -126,6 +132,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=200, help="timed requests per query")
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests first")
     parser.add_argument("--stall-seconds", type=float, default=120.0)
+    parser.add_argument(
+        "--no-answer-cache",
+        action="store_true",
+        help="serve with the answer cache off (GOVOPS_ANSWER_CACHE_BYTES=0): every request "
+        "reads and assembles its answer",
+    )
     parser.add_argument(
         "--profile",
         type=Path,
@@ -216,7 +228,7 @@ def running_server(
     with log_path.open("wb") as log:
         server = subprocess.Popen(
             [*command, "--port", str(port)],
-            env={**os.environ, "GOVOPS_DATABASE_URL": url},
+            env={**os.environ, "GOVOPS_DATABASE_URL": url, **SERVER_SETTINGS},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -321,7 +333,8 @@ def _describe(body: dict[str, Any], size: int) -> dict[str, Any]:
 def _print_results(results: list[BackendResult], args: argparse.Namespace) -> None:
     title = (
         f"GET /api/v1/data?indicator={args.indicator}&area=provinces&start={args.start}"
-        f"&end={args.end}, {args.requests} requests after {args.warmup} warm-up"
+        f"&end={args.end}, {args.requests} requests after {args.warmup} warm-up, "
+        f"answer cache {'off' if args.no_answer_cache else 'on'}"
     )
     table = Table(title=title)
     columns = (

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -24,7 +25,12 @@ from govops.core.migrate import upgrade
 from govops.core.models import metadata
 from govops.core.settings import Settings
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
 POSTGRES_URL = os.environ.get("GOVOPS_TEST_POSTGRES_URL")
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 BACKENDS = ["sqlite", "postgres"]
 # The catalogue and areas stay between tests; every other table is emptied after each
 # test, children before parents, so new domains' tables need no listing here.
@@ -32,7 +38,7 @@ KEPT_TABLES = frozenset(
     {
         "unit",
         "agency",
-        "group_member",
+        "indicator_group_member",
         "indicator_group",
         "dimension",
         "dimension_value",
@@ -111,6 +117,9 @@ def store(reference_store: Store) -> Iterator[Store]:
     with reference_store.engine.begin() as connection:
         for table in DATA_TABLES:
             connection.execute(text(f"DELETE FROM {table}"))
+        # Observations are never deleted in use; this cleanup does it behind the writers'
+        # backs, so it must also tell cached answers that the data changed.
+        connection.execute(text("UPDATE indicator SET data_version = data_version + 1"))
 
 
 @pytest.fixture(params=BACKENDS)
@@ -128,3 +137,21 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
     url, drop = _new_database(request.param, tmp_path)
     yield url
     drop()  # type: ignore[operator]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, one per test process.
+
+    Playwright's synchronous driver keeps an event loop for as long as it runs, and a
+    second driver in the same process refuses to start beside it; every browser test
+    therefore shares this one.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()

@@ -318,7 +318,7 @@ def test_ready_answers_ready_on_a_migrated_store(client: TestClient) -> None:
     assert response.json() == {"status": "ready"}
 
 
-# The public API surface as intended; a route added or removed shows up here.
+# The datastore's own part of the public API; other domains list theirs in their tests.
 OPERATIONS = {
     ("get", "/api/v1/indicators"),
     ("get", "/api/v1/indicators/{code}"),
@@ -343,8 +343,8 @@ def test_the_openapi_document_lists_every_route_with_a_summary(client: TestClien
     document = json.loads(response.text)
     assert document["info"]["title"] == "govops API"
     listed = {(method, path) for path, item in document["paths"].items() for method in item}
-    assert listed == OPERATIONS
-    for method, path in OPERATIONS:
+    assert listed >= OPERATIONS
+    for method, path in listed:
         operation = document["paths"][path][method]
         assert operation["summary"], f"{method} {path} has no summary"
         assert operation["description"], f"{method} {path} has no description"

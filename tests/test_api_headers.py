@@ -45,14 +45,15 @@ def test_every_answer_carries_the_security_headers(client: TestClient, path: str
     assert "cdn.jsdelivr.net" not in response.headers["Content-Security-Policy"]
 
 
-def test_the_documentation_page_alone_may_load_swagger_ui_from_its_cdn(
+def test_the_documentation_page_serves_swagger_ui_itself_under_the_strict_policy(
     client: TestClient,
 ) -> None:
     response = client.get("/api/v1/docs")
 
     assert response.status_code == 200
     assert_protected(response)
-    assert "https://cdn.jsdelivr.net" in response.headers["Content-Security-Policy"]
+    assert "https:" not in response.headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
 
 
 def test_a_server_error_answers_a_problem_with_no_trace_and_no_versions(tmp_path: Path) -> None:

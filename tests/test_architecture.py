@@ -15,6 +15,7 @@ from govops.core.settings import Settings
 from govops.security.permissions import Permission
 from govops.security.web import authenticated_caller
 from govops.web.app import create_app
+from govops.web.auth import page_caller
 
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "govops"
 DOMAINS = ["core", "catalog", "datastore", "security", "demo"]
@@ -41,8 +42,15 @@ def test_no_domain_package_imports_the_web_package():
     assert offenders == []
 
 
-# The only operations anyone may call without a token: probes, and the way to the docs.
-ANONYMOUS_ROUTES = {"/", "/health", "/ready"}
+# The only operations anyone may call without a token or a session: the probes, and the
+# pages that sign a person in or out or choose the language.
+ANONYMOUS_ROUTES = {"/health", "/ready", "/signin", "/signin/code", "/signout", "/language"}
+
+# Calendar programs cannot send a bearer token, so a task calendar is reached by an address
+# that holds a long random secret: the secret is the credential (stored only as a hash,
+# revocable, and tested in tests/test_tasks_calendar.py). Such a route declares no
+# permission; anything else must.
+SECRET_ADDRESS_ROUTES = {"/api/v1/task-calendars/{secret}.ics"}
 
 
 @pytest.fixture
@@ -60,9 +68,10 @@ def api_routes(routes: list[Any]) -> Iterator[APIRoute]:
 
 
 def declared_permissions(dependant: Any) -> list[str]:
-    """The permissions a route's dependencies ask for through ``security.web.require``."""
+    """The permissions a route's dependencies ask for through ``security.web.require``, or
+    a page's through ``web.auth.require_page``."""
     found: list[str] = []
-    if dependant.call is authenticated_caller:
+    if dependant.call is authenticated_caller or dependant.call is page_caller:
         found.extend(dependant.own_oauth_scopes or [])
     for child in dependant.dependencies:
         found.extend(declared_permissions(child))
@@ -80,7 +89,7 @@ def test_every_route_but_the_probes_declares_a_permission_it_checks(app: FastAPI
         for name in permissions:
             assert name in set(Permission), (route.path, name)
 
-    assert anonymous == ANONYMOUS_ROUTES
+    assert anonymous == ANONYMOUS_ROUTES | SECRET_ADDRESS_ROUTES
 
 
 def test_the_openapi_document_shows_the_bearer_scheme_and_each_operations_permission(
@@ -90,7 +99,7 @@ def test_the_openapi_document_shows_the_bearer_scheme_and_each_operations_permis
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     for path, methods in document["paths"].items():
         for method, operation in methods.items():
-            if path in ANONYMOUS_ROUTES:
+            if path in ANONYMOUS_ROUTES | SECRET_ADDRESS_ROUTES:
                 assert "security" not in operation, (method, path)
                 continue
             [requirement] = operation["security"]

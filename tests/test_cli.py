@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import openpyxl
@@ -91,3 +92,23 @@ def test_every_command_explains_itself_with_help():
         result = invoke(*command)
         assert result.exit_code == 0
         assert "Usage" in result.output
+
+
+def test_db_check_finds_an_observation_whose_series_is_gone(data_dir):
+    invoke("init", "--no-communes")
+    source = data_dir / "retail.csv"
+    source.write_text("indicator,area,period,value\nRETAIL_SALES,01,2025-M01,100.5\n")
+    invoke("data", "load", str(source))
+    sound = invoke("db", "check")
+    assert sound.exit_code == 0, sound.output
+    assert "1 observations: 0 without their series, 0 without their submission" in sound.output
+
+    # Only a hand-made write outside govops' writers can do this.
+    database = sqlite3.connect(data_dir / "data" / "govops.sqlite")
+    with database:
+        database.execute("PRAGMA foreign_keys=OFF")
+        database.execute("UPDATE observation SET series_id = series_id + 1000")
+    database.close()
+    broken = invoke("db", "check")
+    assert broken.exit_code == 1
+    assert "1 without their series, 0 without their submission" in broken.output

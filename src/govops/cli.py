@@ -87,6 +87,22 @@ def db_upgrade() -> None:
     console.print(f"schema up to date at {_safe_url(settings)}")
 
 
+@db_app.command("check")
+def db_check() -> None:
+    """Check that every observation's series and submission exist (exit 1 if not)."""
+    from govops.datastore.integrity import check_observation_references
+
+    sessions = _sessions()
+    with sessions() as session:
+        found = check_observation_references(session)
+    console.print(
+        f"{found.observations:,} observations: {found.without_series:,} without their series, "
+        f"{found.without_submission:,} without their submission"
+    )
+    if not found.sound:
+        raise typer.Exit(code=1)
+
+
 def _safe_url(settings: Settings) -> str:
     from sqlalchemy.engine import make_url
 
@@ -258,6 +274,18 @@ def serve(
     _run_server(settings, host or settings.host, port or settings.port)
 
 
+@app.command()
+def worker(
+    tick: Annotated[float, typer.Option(help="Seconds between looks for due jobs")] = 1.0,
+) -> None:
+    """Run the exchange's jobs (pulls, webhooks, health checks) until stopped; as many
+    workers as wanted may run, each job runs on one at a time."""
+    from govops.exchange.scheduler import run_worker
+
+    console.print("exchange worker running; Ctrl-C to stop")
+    run_worker(_sessions(), tick_seconds=tick)
+
+
 def _run_server(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
@@ -277,6 +305,9 @@ def demo(
     fresh: Annotated[bool, typer.Option(help="Delete the demo store and build it anew")] = False,
     host: Annotated[str | None, typer.Option()] = None,
     port: Annotated[int | None, typer.Option()] = None,
+    simulate_agencies: Annotated[
+        bool, typer.Option(help="Agencies' systems push data on their flows' schedules")
+    ] = False,
 ) -> None:
     """Build the demo store (published and generated figures, clearly marked) and serve it."""
     from govops.demo.build import build_demo, demo_is_loaded
@@ -297,6 +328,10 @@ def demo(
         console.print(f"demo ready in {(datetime.now() - started).total_seconds():.0f} s")
     _show_demo_access(sessions)
     if serve_after:
+        if simulate_agencies:
+            from govops.exchange.demo import simulate_agencies as simulate
+
+            simulate(sessions, f"http://{host or settings.host}:{port or settings.port}")
         _run_server(settings, host or settings.host, port or settings.port)
 
 

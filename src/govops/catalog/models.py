@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Table, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    event,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from govops.core.db import Base, ExactDecimal, UTCDateTime
 
@@ -116,6 +129,9 @@ class Indicator(Base):
     # Names and codes folded (no diacritics, lower case) so search ignores both.
     search_text: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Grows whenever anything an answer about this indicator depends on changes: its own
+    # definition, its observations, or any area. Answers are cached under it.
+    data_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     unit: Mapped[Unit] = relationship(lazy="joined")
     owner: Mapped[Agency | None] = relationship(lazy="joined")
@@ -164,3 +180,17 @@ class AreaLineage(Base):
     effective_date: Mapped[date] = mapped_column(Date)
     # None means the whole predecessor went to this successor.
     share: Mapped[Decimal | None] = mapped_column(ExactDecimal)
+
+
+@event.listens_for(Session, "before_flush")
+def _version_what_answers_depend_on(session: Session, _context: Any, _instances: Any) -> None:
+    changed = session.new | session.dirty | session.deleted
+    for item in changed:
+        if isinstance(item, Indicator) and item in session.dirty and session.is_modified(item):
+            item.data_version = (item.data_version or 0) + 1
+    if any(isinstance(item, Area | AreaLineage) for item in changed):
+        # Areas change at boundary reforms: rare enough to let every indicator's answers
+        # be read afresh.
+        session.connection().execute(
+            update(Indicator).values(data_version=Indicator.data_version + 1)
+        )

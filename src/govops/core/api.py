@@ -9,9 +9,9 @@ import base64
 import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -21,6 +21,11 @@ from govops.core.periods import PeriodError
 from govops.core.settings import Settings
 
 log = logging.getLogger(__name__)
+
+# Rows are numbered by the database's integer keys; a larger number names no row, and
+# refusing it here keeps it from reaching PostgreSQL as an out-of-range error.
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="The row's number")]
 
 # Relative references, resolved against this server (RFC 9457 section 3.1.1).
 PROBLEM_TYPE_BASE = "/problems/"

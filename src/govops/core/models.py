@@ -7,6 +7,7 @@ from govops.datastore import models as datastore_models
 from govops.exchange import models as exchange_models
 from govops.forecasting import models as forecasting_models
 from govops.security import models as security_models
+from govops.security import sessions as session_models
 from govops.targets import models as targets_models
 from govops.tasks import models as tasks_models
 
@@ -20,6 +21,7 @@ __all__ = [
     "forecasting_models",
     "metadata",
     "security_models",
+    "session_models",
     "targets_models",
     "tasks_models",
 ]

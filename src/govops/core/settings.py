@@ -37,7 +37,23 @@ class Settings(BaseSettings):
     max_rows_per_write: int = 200_000
     # A data query answering more cells than this is refused with advice to narrow it.
     max_query_cells: int = 500_000
+    # Data answers kept in each server process until their data changes; 0 turns it off.
+    answer_cache_bytes: int = 64 * 1024 * 1024
     timezone: str = "Asia/Ho_Chi_Minh"
+    # Sign-in throttling (govops.security.throttle). Failed sign-ins are counted over
+    # the last `signin_lock_minutes`: past the free ones, each attempt waits twice as long
+    # as the one before, starting at `signin_first_delay_seconds`; at the lock count, the
+    # account (or the client address) is locked for `signin_lock_minutes`.
+    signin_account_free_failures: int = Field(default=3, ge=0)
+    signin_account_lock_failures: int = Field(default=10, ge=1)
+    signin_address_free_failures: int = Field(default=10, ge=0)
+    signin_address_lock_failures: int = Field(default=50, ge=1)
+    signin_first_delay_seconds: float = Field(default=1.0, gt=0)
+    signin_lock_minutes: float = Field(default=15.0, gt=0)
+    # API request rate per API key or personal token (govops.security.ratelimit): a
+    # steady rate per minute, and a burst that may be spent at once.
+    api_requests_per_minute: int = Field(default=600, ge=1)
+    api_request_burst: int = Field(default=100, ge=1)
 
     @property
     def resolved_database_url(self) -> str:

@@ -13,9 +13,10 @@ from govops.catalog.models import Area, Indicator
 from govops.catalog.rules import AreaRule, TimeRule
 from govops.catalog.service import get_indicator
 from govops.core.db import today_utc
-from govops.core.errors import InvalidRequest
+from govops.core.errors import InvalidRequest, NotFound
 from govops.core.periods import Frequency, Period, period_of
 from govops.datastore.cells import Cell, Cells
+from govops.datastore.formula import Formula
 from govops.datastore.query import PeriodRange, SeriesReader, check_dims, resolve_areas
 from govops.datastore.transforms import (
     Transform,
@@ -81,6 +82,8 @@ def run_query(
 ) -> DataAnswer:
     """The answer to ``query``; an indicator hidden from ``visible_to`` answers as unknown."""
     indicator = get_indicator(session, query.indicator, visible_to=visible_to)
+    if visible_to is not None and indicator.formula:
+        _check_inputs_visible(session, indicator, visible_to)
     native = Frequency(indicator.frequency)
     target = query.frequency or native
     wanted = _wanted_range(query, target)
@@ -116,6 +119,24 @@ def run_query(
         query.as_of,
         answers,
     )
+
+
+def _check_inputs_visible(session: Session, derived: Indicator, reader: Principal) -> None:
+    """A derived indicator gives its inputs away (a total less its other parts is the
+    hidden part), so it is unknown to a reader who may not see every input, at any depth,
+    in the very words used for an indicator that does not exist."""
+    pending, seen = [derived], {derived.code}
+    while pending:
+        formula = pending.pop().formula
+        for code in Formula(formula).inputs if formula else []:
+            if code in seen:
+                continue
+            seen.add(code)
+            try:
+                pending.append(get_indicator(session, code, visible_to=reader))
+            except NotFound as hidden:
+                detail = hidden.detail.replace(f"'{code}'", f"'{derived.code}'")
+                raise NotFound(detail, indicator=derived.code) from None
 
 
 def _wanted_range(query: DataQuery, target: Frequency) -> PeriodRange:

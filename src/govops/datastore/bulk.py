@@ -16,9 +16,11 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -67,7 +69,10 @@ def load_csv_file(
     with path.open(encoding="utf-8-sig", newline="") as handle:
         lines = _counting_progress(handle, progress)
         writer = _writer_for(session, submission.id, received_at)
-        count, created = _stream(session, csv.reader(lines), writer)
+        try:
+            count, created = _stream(session, csv.reader(lines), writer)
+        finally:
+            writer.close()
 
     submission.row_count = submission.stored_count = count
     submission.receipt = json.dumps(
@@ -209,6 +214,9 @@ class SeriesWait:
             self.flush()
 
     def flush(self) -> None:
+        if not self._rows:
+            return
+        self.writer.settle()
         self.resolver.create_many(row[1] for row in self._rows)
         for number, key, period_start, stamp, value, status in self._rows:
             series_id = self.resolver.known(*key)
@@ -257,8 +265,16 @@ class BlockWriter:
     def finish(self) -> None:
         self.flush()
 
-    def duplicate(self, error: Exception, where: str) -> Conflict:
-        return Conflict(f"{_DUPLICATE_ADVICE}; {where} (block from row {self._first_row})")
+    def settle(self) -> None:
+        """Make the connection free for other statements (a no-op unless blocks are sent
+        in the background)."""
+
+    def close(self) -> None:
+        """Release what the writer holds, after success or failure."""
+
+    def duplicate(self, error: Exception, where: str, first_row: int | None = None) -> Conflict:
+        block = self._first_row if first_row is None else first_row
+        return Conflict(f"{_DUPLICATE_ADVICE}; {where} (block from row {block})")
 
 
 def _writer_for(session: Session, submission_id: int, received_at: datetime) -> BlockWriter:
@@ -314,10 +330,12 @@ _COPY_NULL = "\\N"
 
 
 class CopyWriter(BlockWriter):
-    """Sends each block as one COPY on the session's connection.
+    """Sends each block as one COPY on the session's connection, from a thread of its own.
 
-    A COPY holds its connection until it ends, and checking the next rows may need that
-    connection (to create a series), so every block is a COPY of its own.
+    While PostgreSQL stores one block, the next is checked here: the load takes about as
+    long as the slower of the two instead of their sum. A COPY holds the connection until
+    it ends (psycopg's lock makes any other statement wait for it), and checking the next
+    rows may need that connection to create a series, so every block is a COPY of its own.
     """
 
     SQL = (
@@ -329,6 +347,9 @@ class CopyWriter(BlockWriter):
         super().__init__(session, submission_id, received_at)
         self._lines: list[str] = []
         self._suffix = f"\t{submission_id}\n"
+        self._days: dict[date, str] = {}
+        self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="govops-copy")
+        self._in_flight: tuple[Future[None], int] | None = None
 
     def stamp_text(self, moment: datetime) -> str:
         return moment.isoformat()
@@ -337,23 +358,50 @@ class CopyWriter(BlockWriter):
         self, series_id: int, period_start: date, stamp: str, value: str | None, status: str
     ) -> None:
         shown = _COPY_NULL if value is None else value
-        self._lines.append(
-            f"{series_id}\t{period_start.isoformat()}\t{stamp}\t{shown}\t{status}{self._suffix}"
-        )
+        day = self._days.get(period_start)
+        if day is None:
+            day = self._days[period_start] = period_start.isoformat()
+        self._lines.append(f"{series_id}\t{day}\t{stamp}\t{shown}\t{status}{self._suffix}")
 
     def flush(self) -> None:
         if not self._lines:
             return
-        raw = self.session.connection().connection.driver_connection
-        try:
-            with raw.cursor() as cursor, cursor.copy(self.SQL) as copy:  # type: ignore[union-attr]
-                copy.write("".join(self._lines))
-        except Exception as error:
-            if "duplicate key" in str(error):
-                raise self.duplicate(error, _key_of(error)) from error
-            raise
+        block = "".join(self._lines)
         self._lines = []
         self._pending = 0
+        self.settle()
+        raw = self.session.connection().connection.driver_connection
+        self._in_flight = (self._sender.submit(_copy_block, raw, self.SQL, block), self._first_row)
+
+    def settle(self) -> None:
+        """Wait for the block in flight; its error, if any, is raised here."""
+        if self._in_flight is None:
+            return
+        sent, first_row = self._in_flight
+        self._in_flight = None
+        try:
+            sent.result()
+        except Exception as error:
+            if "duplicate key" in str(error):
+                raise self.duplicate(error, _key_of(error), first_row) from error
+            raise
+
+    def finish(self) -> None:
+        self.flush()
+        self.settle()
+
+    def close(self) -> None:
+        # After a failure elsewhere the transaction is rolled back, which must not happen
+        # while a block is still on the wire: wait for it, keeping the first error.
+        if self._in_flight is not None:
+            self._in_flight[0].exception()
+            self._in_flight = None
+        self._sender.shutdown()
+
+
+def _copy_block(raw: Any, sql: str, block: str) -> None:
+    with raw.cursor() as cursor, cursor.copy(sql) as copy:
+        copy.write(block)
 
 
 def _key_of(error: Exception) -> str:

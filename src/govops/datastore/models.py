@@ -69,14 +69,24 @@ class Observation(Base):
     """
 
     __tablename__ = "observation"
+    # Submissions are numbered in the order they arrive and their rows are appended
+    # together, so a block-range index finds a submission's rows at a fraction of the
+    # cost of a b-tree on every insert (SQLite, which has no BRIN, keeps a b-tree).
+    __table_args__ = (
+        Index("ix_observation_submission_id", "submission_id", postgresql_using="brin"),
+    )
 
-    series_id: Mapped[int] = mapped_column(ForeignKey("series.id"), primary_key=True)
+    # No foreign keys here, on purpose: checking two references per row cost a bulk load
+    # three quarters of its speed. Rows are only ever appended, by the datastore's
+    # writers, which resolve the series and open the submission in the same transaction;
+    # series and submissions are never deleted. `govops db check` proves it on a store.
+    series_id: Mapped[int] = mapped_column(primary_key=True)
     period_start: Mapped[date] = mapped_column(Date, primary_key=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     value: Mapped[Decimal | None] = mapped_column(ExactDecimal)
     # SDMX OBS_STATUS codes: A normal, P provisional, E estimated, F forecast, M missing.
     status: Mapped[str] = mapped_column(String(1), default="A")
-    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    submission_id: Mapped[int] = mapped_column(Integer)
 
 
 class OutboxEvent(Base):

@@ -15,6 +15,7 @@ from govops.core.api import (
     FORMATS,
     PROBLEM_RESPONSES,
     WRITE_PROBLEM_RESPONSES,
+    RowId,
     app_settings,
     choose_format,
     db_session,
@@ -22,9 +23,11 @@ from govops.core.api import (
     parse_instant,
     split_list,
 )
+from govops.core.db import today_utc
 from govops.core.errors import InvalidRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
 from govops.core.periods import Frequency
 from govops.datastore.analytics import DataAnswer, DataQuery, run_query
+from govops.datastore.answers import AnswerCache, data_versions
 from govops.datastore.coverage import coverage_report
 from govops.datastore.export import answer_csv, answer_xlsx
 from govops.datastore.models import Submission
@@ -106,10 +109,25 @@ def read_data(
         at=parse_date(at, field="at"),
     )
     limit = app_settings(request).max_query_cells
+    if chosen == "json":
+        return Response(
+            _json_answer(request, session, query, caller, limit), media_type="application/json"
+        )
     answer = run_query(session, query, max_cells=limit, visible_to=caller)
-    if chosen != "json":
-        return _download(request, caller, answer, chosen)
-    return Response(data_json(answer), media_type="application/json")
+    return _download(request, caller, answer, chosen)
+
+
+def _json_answer(
+    request: Request, session: Session, query: DataQuery, caller: Principal, limit: int
+) -> bytes:
+    # Who may see what decides the answer too, so the reader's clearance and agency are
+    # part of the key; so is the day, which places area codes when no range end does.
+    cache: AnswerCache = request.app.state.answers
+    versions = data_versions(session, query.indicator)
+    key = (query, caller.clearance, caller.agency_id, today_utc(), limit, versions)
+    return cache.get_or_make(
+        key, lambda: data_json(run_query(session, query, max_cells=limit, visible_to=caller))
+    )
 
 
 def _parse_dims(values: list[str] | None) -> tuple[tuple[str, str], ...]:
@@ -238,7 +256,7 @@ def write_observations(
 
 
 @router.get("/submissions/{submission_id}", response_model=ReceiptOut)
-def read_submission(submission_id: int, session: DbSession, caller: DataReader) -> ReceiptOut:
+def read_submission(submission_id: RowId, session: DbSession, caller: DataReader) -> ReceiptOut:
     """The receipt of an earlier submission."""
     submission = session.get(Submission, submission_id)
     if submission is None or not submission.receipt:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from govops.catalog.models import Indicator
 from govops.datastore.models import Observation, Series
 
 SeriesKey = tuple[int, int, str]
@@ -101,4 +102,23 @@ def refresh_latest_periods(session: Session, series_ids: Iterable[int]) -> None:
             update(Series)
             .where(Series.id.in_(ids[offset : offset + 500]))
             .values(latest_period_start=newest)
+        )
+    _new_data_version(session, ids)
+
+
+def _new_data_version(session: Session, series_ids: list[int]) -> None:
+    # Last in the write's transaction, so the lock on the indicators' rows is held only
+    # until the commit: readers see the new version exactly when they can see the data.
+    indicators: set[int] = set()
+    for offset in range(0, len(series_ids), 5000):
+        chunk = series_ids[offset : offset + 5000]
+        indicators.update(
+            session.scalars(select(Series.indicator_id).where(Series.id.in_(chunk)).distinct())
+        )
+    if indicators:
+        session.execute(
+            update(Indicator)
+            .where(Indicator.id.in_(sorted(indicators)))
+            .values(data_version=Indicator.data_version + 1)
+            .execution_options(synchronize_session=False)
         )

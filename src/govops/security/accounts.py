@@ -201,6 +201,59 @@ def enable_user(session: Session, user: User, *, by: audit.Actor) -> None:
     _record(session, "user.enable", user, by, f"{user.username} enabled")
 
 
+@dataclass(frozen=True)
+class AccessChange:
+    """What an administrator changes about an account's access; None leaves it as it is.
+
+    ``agency_id`` is changed only when ``change_agency`` is set, so an account can be
+    taken out of its agency (``agency_id=None``)."""
+
+    role: Role | None = None
+    clearance: Clearance | None = None
+    change_agency: bool = False
+    agency_id: int | None = None
+
+
+def change_access(session: Session, user: User, change: AccessChange, *, by: audit.Actor) -> None:
+    """Change an account's role, clearance or agency, recording before and after.
+
+    Its personal tokens follow at once: they act with the owner's current rights.
+    """
+    require_permission(by.principal, Permission.USERS_MANAGE)
+    role = change.role or Role(user.role)
+    agency_id = change.agency_id if change.change_agency else user.agency_id
+    _check_access(session, user, role, agency_id)
+
+    before = _access_of(session, user)
+    user.role = role.value
+    user.clearance = (change.clearance or Clearance(user.clearance)).value
+    user.agency_id = agency_id
+    user.updated_at = now_utc()
+    after = _access_of(session, user)
+    if after != before:
+        session.flush()
+        _record(session, "user.access", user, by, f"{user.username}: {before} -> {after}")
+
+
+def _check_access(session: Session, user: User, role: Role, agency_id: int | None) -> None:
+    if agency_id is None and role in AGENCY_BOUND_ROLES:
+        raise InvalidRequest(f"a {role.value} must belong to an agency", field="agency")
+    if agency_id is not None and session.get(Agency, agency_id) is None:
+        raise InvalidRequest(f"agency {agency_id} does not exist", field="agency")
+    demoted = user.role == Role.ADMINISTRATOR and role != Role.ADMINISTRATOR
+    if demoted and not user.disabled and _active_administrators(session) <= 1:
+        raise Conflict(
+            f"{user.username} is the last active administrator; make another administrator first",
+            field="role",
+        )
+
+
+def _access_of(session: Session, user: User) -> str:
+    agency = session.get(Agency, user.agency_id) if user.agency_id is not None else None
+    where = agency.code if agency else "no agency"
+    return f"{user.role}, {where}, clearance {user.clearance}"
+
+
 def _active_administrators(session: Session) -> int:
     count = session.scalar(
         select(func.count())

@@ -12,10 +12,14 @@ They extend the tree of :mod:`govops.core.errors`::
     │   ├── UnknownToken            a bearer token govops never issued (401)
     │   ├── ExpiredToken            a token past its expiry (401)
     │   └── RevokedToken            a token that was revoked (401)
-    └── PermissionDenied            identified, but not allowed to do this (403)
-        ├── AccountDisabled         the account was disabled by an administrator (403)
-        ├── DemoAccountRefused      a demo account outside demo mode (403)
-        └── PasswordChangeRequired  the password must be changed before anything else (403)
+    ├── PermissionDenied            identified, but not allowed to do this (403)
+    │   ├── AccountDisabled         the account was disabled by an administrator (403)
+    │   ├── DemoAccountRefused      a demo account outside demo mode (403)
+    │   └── PasswordChangeRequired  the password must be changed before anything else (403)
+    └── TooManyRequests             come back later; ``retry_after`` says when (429)
+        ├── SignInThrottled         failed sign-ins: the next attempt must wait (429)
+        ├── SignInLocked            too many failed sign-ins: locked for a while (429)
+        └── RateLimited             a key or person over its request rate (429)
 
 Messages never say whether a username exists: an unknown name and a wrong password
 give the same answer.
@@ -95,3 +99,31 @@ class DemoAccountRefused(PermissionDenied):
 class PasswordChangeRequired(PermissionDenied):
     code = "password-change-required"
     title = "Password change required"
+
+
+class TooManyRequests(GovopsError):
+    """A refusal that ends by itself; ``retry_after`` is the number of seconds to wait,
+    sent as the ``Retry-After`` header and in the problem detail."""
+
+    status = 429
+    code = "too-many-requests"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int, **extensions: Any) -> None:
+        super().__init__(detail, retry_after=retry_after, **extensions)
+        self.retry_after = retry_after
+
+
+class SignInThrottled(TooManyRequests):
+    code = "sign-in-throttled"
+    title = "Too many failed sign-ins; wait before the next attempt"
+
+
+class SignInLocked(TooManyRequests):
+    code = "sign-in-locked"
+    title = "Sign-in locked after too many failed attempts"
+
+
+class RateLimited(TooManyRequests):
+    code = "rate-limited"
+    title = "Request rate limit reached"

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from govops.catalog.models import Agency
 from govops.core.db import now_utc
@@ -224,7 +224,12 @@ def authenticate_token(
     AccountDisabled or DemoAccountRefused when its owner may not act.
     """
     at = at or now_utc()
-    key = session.scalar(select(ApiKey).where(ApiKey.secret_hash == token_hash(token.strip())))
+    # The owner comes in the same query: this runs on every request.
+    key = session.scalar(
+        select(ApiKey)
+        .options(joinedload(ApiKey.user))
+        .where(ApiKey.secret_hash == token_hash(token.strip()))
+    )
     if key is None:
         raise UnknownToken("the token is not one govops issued")
     if key.revoked_at is not None:

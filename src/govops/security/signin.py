@@ -3,7 +3,8 @@
 Each step is a transaction of its own, taken from the session factory, so that a
 refused attempt is recorded in the audit log even though the attempt itself fails.
 What happens between the steps (a session cookie, a page asking for the code) is the
-web layer's.
+web layer's. Both steps are throttled (govops.security.throttle): repeated failures on
+an account or from an address must wait, then are locked out for a while.
 """
 
 from __future__ import annotations
@@ -17,12 +18,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from govops.core.db import now_utc, transaction
 from govops.core.errors import GovopsError, NotFound
-from govops.core.settings import Mode
+from govops.core.settings import Mode, get_settings
 from govops.security import audit
 from govops.security.accounts import check_account_usable, principal_of, verify_sign_in
 from govops.security.errors import NotAuthenticated, PermissionDenied
 from govops.security.models import User
 from govops.security.permissions import Clearance, Principal, Role, Scope
+from govops.security.throttle import (
+    Failures,
+    SignInLimits,
+    check_attempt_allowed,
+    record_failure,
+)
 from govops.security.totp import SecretBox, check_second_factor, requires_second_factor
 
 # Who the log names for an attempt on a username that does not exist. What was typed is
@@ -67,14 +74,24 @@ def sign_in(
     *,
     mode: Mode,
     origin: Origin,
+    limits: SignInLimits | None = None,
+    at: datetime | None = None,
 ) -> SignIn:
-    """Check the password; raise the refusal after recording it."""
+    """Check the password; raise the refusal after recording it.
+
+    Raises SignInThrottled or SignInLocked (429), without checking the password, when
+    the account or the address has failed too often lately; ``limits`` default to the
+    settings'.
+    """
+    limits = limits or SignInLimits.from_settings(get_settings())
     with transaction(sessions) as session:
+        known = _known(session, username)
+        counted = _check_throttle(session, limits, known, username, origin, at)
         try:
             user = verify_sign_in(session, username, password, mode=mode)
         except (NotAuthenticated, PermissionDenied) as error:
             refusal: GovopsError = error
-            _record_refusal(session, _known(session, username), refusal, origin)
+            _record_refusal(session, known, refusal, origin, limits, counted)
         else:
             return _password_accepted(session, user, origin)
     raise refusal
@@ -103,18 +120,24 @@ def pass_second_factor(
     mode: Mode,
     origin: Origin,
     at: datetime | None = None,
+    limits: SignInLimits | None = None,
 ) -> Principal:
-    """Check the code of a person whose password was accepted; the sign-in is complete."""
+    """Check the code of a person whose password was accepted; the sign-in is complete.
+
+    Throttled like :func:`sign_in`: a wrong code counts as a failed sign-in.
+    """
+    limits = limits or SignInLimits.from_settings(get_settings())
     with transaction(sessions) as session:
         user = session.get(User, user_id)
         if user is None:
             raise NotFound(f"no user {user_id}")
+        counted = _check_throttle(session, limits, user, user.username, origin, at)
         try:
             check_account_usable(user, mode)
             method = check_second_factor(session, user, code, box, at=at)
         except (NotAuthenticated, PermissionDenied) as error:
             refusal: GovopsError = error
-            _record_refusal(session, user, refusal, origin)
+            _record_refusal(session, user, refusal, origin, limits, counted)
         else:
             user.last_sign_in_at = now_utc()
             _record(session, "sign-in", user, origin, f"second factor accepted: {method} code")
@@ -126,8 +149,31 @@ def _known(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username.strip().lower()))
 
 
+def _check_throttle(
+    session: Session,
+    limits: SignInLimits,
+    user: User | None,
+    username: str,
+    origin: Origin,
+    at: datetime | None,
+) -> Failures:
+    return check_attempt_allowed(
+        session,
+        limits,
+        user=user,
+        username=username,
+        client_address=origin.client_address,
+        at=at or now_utc(),
+    )
+
+
 def _record_refusal(
-    session: Session, user: User | None, refusal: GovopsError, origin: Origin
+    session: Session,
+    user: User | None,
+    refusal: GovopsError,
+    origin: Origin,
+    limits: SignInLimits,
+    counted: Failures,
 ) -> None:
     principal = UNKNOWN_USERNAME if user is None else principal_of(user)
     actor = audit.Actor(principal, origin.client_address, origin.request_id)
@@ -139,6 +185,7 @@ def _record_refusal(
         object_id=None if user is None else user.id,
         summary=refusal.code,
     )
+    record_failure(session, limits, counted, by=actor, user=user)
 
 
 def _record(session: Session, action: str, user: User, origin: Origin, summary: str) -> None:

@@ -10,6 +10,7 @@ it on the operation, and ``tests/test_architecture.py`` refuses a route without 
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
@@ -22,6 +23,7 @@ from govops.security import audit
 from govops.security.errors import MalformedToken, NotAuthenticated
 from govops.security.keys import authenticate_token
 from govops.security.permissions import Clearance, Permission, Principal, Scope, require_permission
+from govops.security.ratelimit import RateLimiter
 
 # Who the audit log names for a request that showed no valid identity.
 ANONYMOUS = Principal(
@@ -47,13 +49,14 @@ def authenticated_caller(
 ) -> Principal:
     """The principal of the request's bearer token, holding every permission ``needed``.
 
-    Raises NotAuthenticated (401) or PermissionDenied (403).
+    Raises NotAuthenticated (401), RateLimited (429) or PermissionDenied (403).
     """
     token = _bearer_token(request, credentials)
     settings = app_settings(request)
     with request.app.state.sessions() as session, session.begin():
         principal = authenticate_token(session, token, mode=settings.mode)
     request.state.principal = principal
+    rate_limiter(request).check(principal)
 
     for name in needed.scopes:
         require_permission(principal, Permission(name))
@@ -74,6 +77,21 @@ def _bearer_token(request: Request, credentials: HTTPAuthorizationCredentials | 
     return credentials.credentials
 
 
+_limiter_made = threading.Lock()
+
+
+def rate_limiter(request: Request) -> RateLimiter:
+    """The application's limiter, made from its settings on first use."""
+    state = request.app.state
+    limiter: RateLimiter | None = getattr(state, "rate_limiter", None)
+    if limiter is None:
+        with _limiter_made:
+            limiter = getattr(state, "rate_limiter", None)
+            if limiter is None:
+                limiter = state.rate_limiter = RateLimiter.from_settings(app_settings(request))
+    return limiter
+
+
 def require(permission: Permission) -> Any:
     """The dependency of a route that needs ``permission``; it answers the principal."""
     return Security(authenticated_caller, scopes=[permission.value])
@@ -90,8 +108,8 @@ def actor_of(request: Request, principal: Principal | None = None) -> audit.Acto
 def record_refusal(request: Request, error: GovopsError) -> None:
     """Record a 401 or 403 in a transaction of its own: the request fails, the record stays.
 
-    Known shortcoming: until requests are rate-limited, a flood of refused requests
-    grows the log at the same pace.
+    Known shortcoming: requests refused for want of a valid token are not rate-limited
+    (the limits are per key), so a flood of them grows the log at the same pace.
     """
     with transaction(request.app.state.sessions) as session:
         audit.record(

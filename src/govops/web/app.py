@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -23,31 +23,31 @@ from govops.core.errors import GovopsError
 from govops.core.migrate import is_up_to_date
 from govops.core.periods import PeriodError
 from govops.core.settings import Settings, get_settings
+from govops.datastore.answers import AnswerCache
 from govops.datastore.routes import router as datastore_router
 from govops.exchange.routes import router as exchange_router
+from govops.exchange.scheduler import embedded_scheduler
 from govops.forecasting.routes import router as forecasting_router
-from govops.security.errors import NotAuthenticated, PermissionDenied
+from govops.security.errors import NotAuthenticated, PermissionDenied, TooManyRequests
+from govops.security.routes import router as security_router
 from govops.security.web import record_refusal
 from govops.targets.routes import router as targets_router
 from govops.tasks.routes import router as tasks_router
+from govops.web.docs import add_docs_page
+from govops.web.pages import install_pages
 
 log = logging.getLogger("govops.web")
 
 # Everything the product serves comes from this server; nothing may frame it.
+# Plotly.js sets empty style attributes on its maps; the hash of the empty string allows
+# exactly that and no other inline style.
+EMPTY_STYLE = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
 STRICT_POLICY = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    f"style-src-attr 'unsafe-hashes' {EMPTY_STYLE}; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-# FastAPI's documentation page loads Swagger UI from a CDN and starts it with an inline
-# script; that page alone gets this wider policy. It shows no data of its own: every call
-# it makes goes to this server with the caller's token.
-DOCS_CDN = "https://cdn.jsdelivr.net"
-DOCS_POLICY = (
-    f"default-src 'self'; script-src 'self' 'unsafe-inline' {DOCS_CDN}; "
-    f"style-src 'self' 'unsafe-inline' {DOCS_CDN}; "
-    "img-src 'self' data: https://fastapi.tiangolo.com; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
+# The documentation page serves Swagger UI from this server too (govops.web.docs).
 DOCS_PATH = "/api/v1/docs"
 
 
@@ -59,13 +59,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Indicators, areas with their history, and observations with every vintage.",
         description=_API_DESCRIPTION,
         openapi_url="/api/v1/openapi.json",
-        docs_url=DOCS_PATH,
+        docs_url=None,
         redoc_url=None,
+        lifespan=embedded_scheduler,
     )
     engine = create_db_engine(settings.resolved_database_url)
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.settings = settings
+    app.state.answers = AnswerCache(settings.answer_cache_bytes)
 
     _register_errors(app)
     app.middleware("http")(_request_log)
@@ -76,7 +78,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(forecasting_router)
     app.include_router(alerts_router)
     app.include_router(exchange_router)
+    app.include_router(security_router)
+    add_docs_page(app, DOCS_PATH)
     _register_probes(app)
+    install_pages(app)
     return app
 
 
@@ -102,6 +107,8 @@ def _register_errors(app: FastAPI) -> None:
         if isinstance(error, NotAuthenticated):
             # RFC 9110 11.6.1: a 401 names the scheme that would be accepted.
             response.headers["WWW-Authenticate"] = 'Bearer realm="govops"'
+        if isinstance(error, TooManyRequests):
+            response.headers["Retry-After"] = str(error.retry_after)
         return response
 
     @app.exception_handler(PeriodError)
@@ -168,7 +175,8 @@ async def _request_log(
     request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
     request.state.request_id = request_id
     started = time.perf_counter()
-    response = await call_next(request)
+    refused = _refuse_nul_characters(request)
+    response = refused or await call_next(request)
     elapsed_ms = (time.perf_counter() - started) * 1000
     response.headers["X-Request-Id"] = request_id
     _add_security_headers(request, response)
@@ -187,20 +195,37 @@ async def _request_log(
     return response
 
 
+def _refuse_nul_characters(request: Request) -> JSONResponse | None:
+    # No text column of either database can hold a NUL character; PostgreSQL refuses it
+    # with an error that would otherwise surface as a server error.
+    named = "path" if "\x00" in request.url.path else None
+    named = named or next(
+        (
+            key
+            for key, value in request.query_params.multi_items()
+            if "\x00" in key or "\x00" in value
+        ),
+        None,
+    )
+    if named is None:
+        return None
+    return problem(
+        400,
+        "invalid-request",
+        "Invalid request",
+        f"{named}: text may not contain the NUL character",
+        instance=request.url.path,
+    )
+
+
 def _add_security_headers(request: Request, response: Response) -> None:
-    docs = request.url.path == DOCS_PATH
-    response.headers["Content-Security-Policy"] = DOCS_POLICY if docs else STRICT_POLICY
+    response.headers["Content-Security-Policy"] = STRICT_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Frame-Options"] = "DENY"
 
 
 def _register_probes(app: FastAPI) -> None:
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        # The situation room's pages will live here; until then the API documentation.
-        return RedirectResponse("/api/v1/docs")
-
     @app.get("/health", tags=["probes"])
     def health() -> dict[str, str]:
         """The process is up."""

@@ -1,0 +1,512 @@
+"""Deliveries into a flow: kept first, checked next, stored whole or as the flow allows.
+
+1. :func:`receive` keeps the raw payload (content-addressed) and a ``pending`` delivery
+   in one transaction, after checking who sends it and its idempotency key.
+2. :func:`process` checks every row against the catalogue and the flow's rules and, in
+   one transaction, stores the accepted rows, the receipt and the event announcing them.
+   A crash in between leaves the delivery pending; :func:`recover_pending` finishes it.
+
+Strict flows store all rows or none; lenient flows store the valid rows and refuse the
+rest. Either way the receipt lists every refused row with its field and reason.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from govops.core.db import now_utc, transaction
+from govops.core.errors import Conflict, GovopsError, RejectedBatch, RowErrors
+from govops.datastore.bulk import load_csv_file
+from govops.datastore.models import RawPayload
+from govops.datastore.rows import IncomingRow
+from govops.datastore.validation import RowValidator
+from govops.datastore.writes import Payload, Receipt, announce, store_observations
+from govops.exchange.formats import MEDIA_TYPES, check_body_matches, read_rows
+from govops.exchange.models import ExchangeFlow, Inbound
+from govops.exchange.registry import flow_indicators, flow_rules, get_flow
+from govops.exchange.rules import Checked, check_ranges, check_sums, jump_warnings
+from govops.security.errors import PermissionDenied
+from govops.security.permissions import Principal
+
+log = logging.getLogger(__name__)
+
+# CSV bodies larger than this are loaded by the bulk path in constant memory: all rows
+# or none, whatever the flow's mode, and without the sum and jump rules (which need the
+# whole delivery in memory).
+BULK_BYTES = 8 * 1024 * 1024
+# An event carries the stored observations up to this many; beyond it, the consumer
+# reads them from the submission named in the event.
+EVENT_OBSERVATIONS = 500
+DELIVERY_EVENT = "exchange.delivery.stored"
+PROCESS_ATTEMPTS = 3
+# Called after a delivery is stored, to wake whoever sends events onward.
+_listeners: list[Callable[[], None]] = []
+_listeners_lock = threading.Lock()
+
+
+def on_stored(listener: Callable[[], None]) -> Callable[[], None]:
+    """Call ``listener`` after each stored delivery; answers a function that removes it."""
+    with _listeners_lock:
+        _listeners.append(listener)
+
+    def remove() -> None:
+        with _listeners_lock:
+            if listener in _listeners:
+                _listeners.remove(listener)
+
+    return remove
+
+
+def _stored() -> None:
+    with _listeners_lock:
+        listeners = list(_listeners)
+    for listener in listeners:
+        listener()
+
+
+class IdempotencyKeyReused(GovopsError):
+    status = 422
+    code = "idempotency-key-reused"
+    title = "Idempotency key reused with a different body"
+
+
+@dataclass(frozen=True)
+class Received:
+    inbound_id: int
+    # False when the idempotency key named an earlier delivery of the same body.
+    new: bool
+
+
+def receive(
+    sessions: sessionmaker[Session],
+    flow_code: str,
+    body: bytes,
+    fmt: str,
+    *,
+    sender: Principal | None,
+    idempotency_key: str | None = None,
+    transport: str = "push",
+) -> Received:
+    """Keep the payload and a pending delivery; refuse a sender that is not the provider."""
+    check_body_matches(fmt, body[:512])
+    with transaction(sessions) as session:
+        flow = get_flow(session, flow_code)
+        if sender is not None:
+            _check_sender(flow, sender)
+        digest = Payload(body, MEDIA_TYPES[fmt], "").digest
+        if idempotency_key is not None:
+            earlier = _earlier(session, flow.id, idempotency_key)
+            if earlier is not None:
+                return _same_or_refuse(earlier, digest, idempotency_key)
+        inbound = _keep(session, flow, body, fmt, digest, sender, idempotency_key, transport)
+    return Received(inbound, True)
+
+
+def _check_sender(flow: ExchangeFlow, sender: Principal) -> None:
+    if sender.agency_id != flow.provider_agency_id:
+        raise PermissionDenied(
+            f"flow {flow.code} is delivered by its provider's systems only; this key "
+            "belongs to another agency",
+            field="flow",
+        )
+
+
+def _earlier(session: Session, flow_id: int, key: str) -> Inbound | None:
+    return session.scalar(
+        select(Inbound).where(Inbound.flow_id == flow_id, Inbound.idempotency_key == key)
+    )
+
+
+def _same_or_refuse(earlier: Inbound, digest: str, key: str) -> Received:
+    if earlier.payload_digest != digest:
+        raise IdempotencyKeyReused(
+            f"Idempotency-Key '{key}' was used for delivery {earlier.id} with a different "
+            "body; use a new key for a new delivery",
+            field="Idempotency-Key",
+            delivery=earlier.id,
+        )
+    return Received(earlier.id, False)
+
+
+def _keep(
+    session: Session,
+    flow: ExchangeFlow,
+    body: bytes,
+    fmt: str,
+    digest: str,
+    sender: Principal | None,
+    idempotency_key: str | None,
+    transport: str,
+) -> int:
+    received_at = now_utc()
+    if session.get(RawPayload, digest) is None:
+        session.add(
+            RawPayload(
+                digest=digest,
+                media_type=MEDIA_TYPES[fmt],
+                size=len(body),
+                content=body,
+                received_at=received_at,
+            )
+        )
+    inbound = Inbound(
+        flow_id=flow.id,
+        agency_id=flow.provider_agency_id,
+        key_id=sender.key_id if sender else None,
+        idempotency_key=idempotency_key,
+        transport=transport,
+        payload_digest=digest,
+        media_type=MEDIA_TYPES[fmt],
+        payload_size=len(body),
+        received_at=received_at,
+        status="pending",
+    )
+    session.add(inbound)
+    try:
+        session.flush()
+    except IntegrityError as error:
+        # Two requests with the same key at once: the other one was kept first.
+        raise Conflict(
+            f"a delivery with Idempotency-Key '{idempotency_key}' is being received; "
+            "retry to get its receipt",
+            field="Idempotency-Key",
+        ) from error
+    return inbound.id
+
+
+def process(sessions: sessionmaker[Session], inbound_id: int) -> Inbound:
+    """Check and store a pending delivery; a delivery already processed is answered as is.
+
+    Concurrent deliveries touching the same indicators may deadlock in the database; the
+    one chosen as victim is rolled back whole and processed again.
+    """
+    for attempt in range(PROCESS_ATTEMPTS):
+        try:
+            return _process_once(sessions, inbound_id)
+        except OperationalError as error:
+            if attempt + 1 == PROCESS_ATTEMPTS or not _is_transient(error):
+                raise
+            log.warning("delivery %s met %s; processing it again", inbound_id, error.orig)
+            time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _is_transient(error: OperationalError) -> bool:
+    text = str(error.orig).lower()
+    return "deadlock" in text or "database is locked" in text or "could not serialize" in text
+
+
+def _process_once(sessions: sessionmaker[Session], inbound_id: int) -> Inbound:
+    with transaction(sessions) as session:
+        claimed = session.execute(
+            update(Inbound)
+            .where(Inbound.id == inbound_id, Inbound.status == "pending")
+            .values(attempts=Inbound.attempts + 1)
+        )
+        inbound = session.get(Inbound, inbound_id)
+        assert inbound is not None, f"delivery {inbound_id} does not exist"
+        if claimed.rowcount == 1:  # type: ignore[attr-defined]
+            _process_claimed(session, inbound)
+    if inbound.status in ("accepted", "partial"):
+        _stored()
+    return inbound
+
+
+def _process_claimed(session: Session, inbound: Inbound) -> None:
+    flow = session.get(ExchangeFlow, inbound.flow_id)
+    payload = session.get(RawPayload, inbound.payload_digest)
+    assert flow is not None and payload is not None
+    fmt = {media: name for name, media in MEDIA_TYPES.items()}[inbound.media_type]
+    outcome: Outcome
+    try:
+        savepoint = session.begin_nested()
+        if fmt == "csv" and payload.size > BULK_BYTES:
+            outcome = _store_bulk(session, flow, inbound, payload.content)
+        else:
+            outcome = _store_rows(session, flow, inbound, payload.content, fmt)
+        savepoint.commit()
+    except RejectedBatch as error:
+        savepoint.rollback()
+        outcome = Outcome(rows=0, refused=error.row_errors)
+    except GovopsError as error:
+        savepoint.rollback()
+        refused = RowErrors()
+        refused.add(int(error.extensions.get("row", 0) or 0), "body", error.detail)
+        outcome = Outcome(rows=0, refused=refused)
+    _finish(session, flow, inbound, outcome)
+
+
+@dataclass
+class Outcome:
+    rows: int
+    refused: RowErrors
+    warnings: RowErrors | None = None
+    submission_id: int | None = None
+    accepted: int = 0
+    stored: int = 0
+    unchanged: int = 0
+    observations: list[dict[str, Any]] | None = None
+
+
+def _store_rows(
+    session: Session, flow: ExchangeFlow, inbound: Inbound, content: bytes, fmt: str
+) -> Outcome:
+    rows = read_rows(fmt, content)
+    refused, warnings = RowErrors(), RowErrors()
+    checked = _check_rows(session, flow, rows, refused, warnings)
+    outcome = Outcome(rows=len(rows), refused=refused, warnings=warnings)
+    if (refused and flow.validation_mode == "strict") or not checked:
+        return outcome
+    # The same bytes as the delivery's, so the datastore's submission names its payload.
+    payload = Payload(content, inbound.media_type, source=f"flow {flow.code}")
+    receipt = _store_checked(session, [c.row for c in checked], payload, inbound)
+    outcome.submission_id = receipt.submission_id
+    outcome.accepted, outcome.stored = len(checked), receipt.stored
+    outcome.unchanged = receipt.unchanged
+    outcome.observations = [_observation(c.row) for c in checked[:EVENT_OBSERVATIONS]]
+    return outcome
+
+
+def _store_checked(
+    session: Session, rows: list[IncomingRow], payload: Payload, inbound: Inbound
+) -> Receipt:
+    return store_observations(
+        session, rows, payload, agency_id=inbound.agency_id, max_rows=max(len(rows), 1)
+    )
+
+
+def _check_rows(
+    session: Session,
+    flow: ExchangeFlow,
+    rows: Sequence[IncomingRow],
+    refused: RowErrors,
+    warnings: RowErrors,
+) -> list[Checked]:
+    carried = set(flow_indicators(flow))
+    validator = RowValidator(session)
+    checked: list[Checked] = []
+    seen: dict[tuple[int, int, str, object], int] = {}
+    for row in rows:
+        if row.indicator not in carried:
+            refused.add(
+                row.number,
+                "indicator",
+                f"is not carried by flow {flow.code} ({', '.join(sorted(carried))})",
+                row.indicator,
+            )
+            continue
+        valid = validator.check(row, refused)
+        if valid is None:
+            continue
+        key = (valid.indicator_id, valid.area_id, valid.dims_key, valid.period_start)
+        if key in seen:
+            refused.add(
+                row.number, "period", f"duplicates row {seen[key]} of this delivery", row.period
+            )
+            continue
+        seen[key] = row.number
+        checked.append(Checked(row, valid))
+    rules = flow_rules(flow)
+    checked = check_ranges(rules, checked, refused)
+    checked = check_sums(session, rules, checked, refused)
+    jump_warnings(session, rules, checked, warnings)
+    return checked
+
+
+def _store_bulk(session: Session, flow: ExchangeFlow, inbound: Inbound, body: bytes) -> Outcome:
+    with tempfile.TemporaryDirectory(prefix="govops-exchange-") as folder:
+        path = Path(folder) / f"{flow.code}-{inbound.id}.csv"
+        path.write_bytes(body)
+        _check_bulk_indicators(flow, path)
+        report = load_csv_file(session, path, kind="exchange")
+    return Outcome(
+        rows=report.rows,
+        refused=RowErrors(),
+        submission_id=report.submission_id,
+        accepted=report.rows,
+        stored=report.rows,
+    )
+
+
+def _check_bulk_indicators(flow: ExchangeFlow, path: Path) -> None:
+    """Refuse a bulk file holding indicators the flow does not carry, before loading."""
+    carried = set(flow_indicators(flow))
+    errors = RowErrors()
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        header = handle.readline().strip().split(",")
+        if "indicator" not in header:
+            return  # the loader names the missing column
+        at = header.index("indicator")
+        for number, line in enumerate(handle, start=1):
+            cells = line.split(",")
+            code = cells[at].strip() if at < len(cells) else ""
+            if code and code not in carried:
+                errors.add(number, "indicator", f"is not carried by flow {flow.code}", code)
+    if errors:
+        raise RejectedBatch(errors)
+
+
+def _observation(row: IncomingRow) -> dict[str, Any]:
+    shown: dict[str, Any] = {
+        "indicator": row.indicator,
+        "area": row.area,
+        "period": row.period,
+        "value": row.value,
+        "status": row.status or "A",
+    }
+    if row.dims:
+        shown["dims"] = row.dims
+    return shown
+
+
+def _finish(session: Session, flow: ExchangeFlow, inbound: Inbound, outcome: Outcome) -> None:
+    accepted = outcome.submission_id is not None
+    inbound.status = "rejected" if not accepted else "partial" if outcome.refused else "accepted"
+    inbound.processed_at = now_utc()
+    inbound.submission_id = outcome.submission_id
+    inbound.row_count = outcome.rows
+    inbound.accepted_count = outcome.accepted
+    # Every row a strict flow refuses counts, not only those with errors.
+    inbound.refused_count = max(outcome.rows - outcome.accepted, 0)
+    inbound.warning_count = outcome.warnings.total if outcome.warnings else 0
+    receipt = _receipt(flow, inbound, outcome)
+    inbound.receipt = json.dumps(receipt, ensure_ascii=False)
+    if accepted:
+        data = {
+            "flow": flow.code,
+            "delivery": inbound.id,
+            "submission": outcome.submission_id,
+            "rows": outcome.accepted,
+            "stored": outcome.stored,
+            "observations": outcome.observations,
+            "truncated": outcome.observations is None
+            or outcome.accepted > len(outcome.observations),
+        }
+        announce(session, DELIVERY_EVENT, f"flow/{flow.code}", data)
+    log.info(
+        "delivery %s to flow %s: %s, %s rows, %s refused",
+        inbound.id,
+        flow.code,
+        inbound.status,
+        outcome.rows,
+        inbound.refused_count,
+        extra={"delivery": inbound.id, "flow": flow.code},
+    )
+
+
+def _receipt(flow: ExchangeFlow, inbound: Inbound, outcome: Outcome) -> dict[str, Any]:
+    return {
+        "delivery": inbound.id,
+        "flow": flow.code,
+        "status": inbound.status,
+        "validation_mode": flow.validation_mode,
+        "received_at": inbound.received_at.isoformat(),
+        "processed_at": inbound.processed_at.isoformat() if inbound.processed_at else None,
+        "payload_digest": inbound.payload_digest,
+        "submission": outcome.submission_id,
+        "rows": outcome.rows,
+        "accepted": outcome.accepted,
+        "stored": outcome.stored,
+        "unchanged": outcome.unchanged,
+        "refused": inbound.refused_count,
+        "error_count": outcome.refused.total,
+        "refused_rows": [error.as_dict() for error in outcome.refused.errors],
+        "warnings": [w.as_dict() for w in outcome.warnings.errors] if outcome.warnings else [],
+    }
+
+
+def receipt_of(inbound: Inbound) -> dict[str, Any]:
+    if inbound.receipt is None:
+        return {
+            "delivery": inbound.id,
+            "status": inbound.status,
+            "received_at": inbound.received_at.isoformat(),
+            "payload_digest": inbound.payload_digest,
+        }
+    receipt: dict[str, Any] = json.loads(inbound.receipt)
+    return receipt
+
+
+def get_delivery(session: Session, inbound_id: int) -> Inbound:
+    inbound = session.get(Inbound, inbound_id)
+    if inbound is None:
+        from govops.core.errors import NotFound
+
+        raise NotFound(f"no delivery {inbound_id}", field="delivery")
+    return inbound
+
+
+def recover_pending(
+    sessions: sessionmaker[Session], *, older_than: timedelta, now: datetime | None = None
+) -> int:
+    """Process deliveries left pending (by a crash, or a processing still under way on
+    another server when ``older_than`` is short); answers how many were finished."""
+    before = (now or now_utc()) - older_than
+    with sessions() as session:
+        waiting = list(
+            session.scalars(
+                select(Inbound.id)
+                .where(Inbound.status == "pending", Inbound.received_at <= before)
+                .order_by(Inbound.id)
+            )
+        )
+    finished = 0
+    for inbound_id in waiting:
+        if process(sessions, inbound_id).status != "pending":
+            finished += 1
+    return finished
+
+
+def replay(
+    sessions: sessionmaker[Session],
+    *,
+    flow_code: str | None = None,
+    delivery_ids: Sequence[int] = (),
+    only_refused: bool = True,
+) -> list[Inbound]:
+    """Process stored payloads again, as new deliveries of the same bytes.
+
+    For after a fix in the catalogue or a flow's rules: by default the deliveries that
+    were refused in whole or in part. The earlier deliveries and their receipts stay.
+    """
+    with transaction(sessions) as session:
+        query = select(Inbound).order_by(Inbound.id)
+        if flow_code is not None:
+            query = query.where(Inbound.flow_id == get_flow(session, flow_code).id)
+        if delivery_ids:
+            query = query.where(Inbound.id.in_(delivery_ids))
+        elif only_refused:
+            query = query.where(Inbound.status.in_(("rejected", "partial")))
+        originals = list(session.scalars(query))
+        copies = []
+        for original in originals:
+            copy = Inbound(
+                flow_id=original.flow_id,
+                agency_id=original.agency_id,
+                key_id=original.key_id,
+                transport="replay",
+                payload_digest=original.payload_digest,
+                media_type=original.media_type,
+                payload_size=original.payload_size,
+                received_at=now_utc(),
+                status="pending",
+            )
+            session.add(copy)
+            copies.append(copy)
+        session.flush()
+        ids = [copy.id for copy in copies]
+    return [process(sessions, inbound_id) for inbound_id in ids]

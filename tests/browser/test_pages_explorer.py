@@ -1,0 +1,103 @@
+"""The indicator explorer in a browser: search, an indicator's chart, table and downloads."""
+
+from __future__ import annotations
+
+import re
+
+from openpyxl import load_workbook
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import Site, accessibility_violations, screenshot, sign_in
+
+
+def search(page: Page, text: str) -> None:
+    page.get_by_role("searchbox").fill(text)
+    page.get_by_role("button", name="Tìm kiếm").click()
+
+
+def test_search_finds_exports_with_and_without_diacritics(page: Page, site: Site):
+    sign_in(page, site, target="/indicators")
+    for text in ["xuất khẩu", "XUAT KHAU"]:
+        search(page, text)
+        results = page.locator(".results li")
+        expect(results).to_have_count(1)
+        expect(results.first).to_contain_text("Kim ngạch xuất khẩu hàng hóa")
+    screenshot(page, "search")
+
+
+def test_filters_narrow_the_catalogue_by_frequency_and_group(page: Page, site: Site):
+    sign_in(page, site, target="/indicators")
+    page.get_by_label("Kỳ hạn").select_option("Q")
+    page.get_by_label("Nhóm").select_option("NSIS")
+    page.get_by_role("button", name="Tìm kiếm").click()
+    codes = page.locator(".results .code").all_inner_texts()
+    assert "GDP_GROWTH_Q" in codes and "EXPORTS" not in codes
+    assert all(code.endswith("_Q") for code in codes)
+
+
+def test_an_indicator_page_draws_the_chart_and_the_table_behind_it(page: Page, site: Site):
+    sign_in(page, site, target="/indicators")
+    search(page, "xuat khau")
+    page.get_by_role("link", name="Kim ngạch xuất khẩu hàng hóa").click()
+
+    expect(page.locator(".chart .main-svg").first).to_be_visible()
+    table = page.get_by_role("region", name=re.compile("Bảng số liệu"))
+    expect(table.locator("tr", has_text="T9/2025")).to_contain_text("33.100,5")
+    expect(page.locator("dl.meta")).to_contain_text("Bộ Tài chính")
+    revisions = page.locator("table", has_text="Giá trị điều chỉnh")
+    expect(revisions).to_contain_text("T9/2025")
+    screenshot(page, "indicator")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_changing_the_transform_and_the_areas_redraws_for_provinces(page: Page, site: Site):
+    sign_in(page, site, target="/indicators/EXPORTS")
+    page.get_by_label("Hiển thị", exact=True).select_option("yoy")
+    page.get_by_label("Địa bàn").select_option(["01", "79"])
+    page.get_by_label("Từ kỳ").fill("2025-M07")
+    page.get_by_label("Đến kỳ").fill("2025-M10")
+    page.get_by_role("button", name="Hiển thị").click()
+
+    expect(page).to_have_url(re.compile(r"transform=yoy&area=01&area=79"))
+    header = page.locator("thead tr").first
+    expect(header).to_contain_text("Hà Nội")
+    expect(header).to_contain_text("Hồ Chí Minh")
+    expect(page.locator(".chart .trace")).to_have_count(2)
+    expect(page.locator("h2", has_text="Bảng số liệu")).to_contain_text("%")
+
+
+def test_the_xlsx_download_holds_the_cells_of_the_table(page: Page, site: Site, tmp_path):
+    sign_in(page, site, target="/indicators/EXPORTS?start=2025-M08&end=2025-M10")
+    with page.expect_download() as waiting:
+        page.get_by_role("link", name="XLSX").click()
+    path = tmp_path / "exports.xlsx"
+    waiting.value.save_as(path)
+
+    sheet = load_workbook(path).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:5] == ("indicator", "area", "area_name_vi", "period", "value")
+    assert [(row[3], row[4]) for row in rows[1:]] == [
+        ("2025-M08", 37750),
+        ("2025-M09", 33100.5),
+        ("2025-M10", 38250),
+    ]
+
+
+def test_as_of_a_past_date_shows_the_value_before_its_revision(page: Page, site: Site):
+    sign_in(page, site, target="/indicators/EXPORTS?start=2025-M09&end=2025-M09")
+    table = page.get_by_role("region", name=re.compile("Bảng số liệu"))
+    expect(table.locator("tr", has_text="T9/2025")).to_contain_text("33.100,5")
+
+    page.get_by_label("Theo số liệu biết đến ngày").fill("2025-12-01")
+    page.get_by_role("button", name="Hiển thị").click()
+
+    expect(page.locator(".note").first).to_contain_text("2025-12-01")
+    expect(table.locator("tr", has_text="T9/2025")).to_contain_text("38.000,0")
+
+
+def test_the_explorers_pages_pass_the_accessibility_check(page: Page, site: Site):
+    sign_in(page, site)
+    for path in ["/indicators?q=xuat", "/indicators/EXPORTS?area=01&area=79"]:
+        page.goto(site.url + path)
+        page.wait_for_load_state("networkidle")
+        assert accessibility_violations(page) == [], path

@@ -1,0 +1,75 @@
+"""The forecast accuracy page in a browser: realised errors by indicator and model."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, expect
+from rich.console import Console
+from rich.progress import Progress
+
+from conftest import make_store
+from govops.core.db import transaction
+from govops.forecasting.demo import build_forecasting_demo
+from govops.security import audit
+from govops.security.accounts import NewUser, create_user
+from govops.security.permissions import Role
+from govops.web.app import create_app
+from tests.test_forecast_demo import AS_OF, load_cpi_with_two_releases
+
+PASSWORD = "lantern-harbour-river-42"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("forecast-site")
+    store, _drop = make_store("sqlite", folder)
+    load_cpi_with_two_releases(store, folder)
+    with transaction(store.sessions) as session:
+        quiet = Progress(console=Console(file=io.StringIO()))
+        build_forecasting_demo(session, AS_OF, quiet)
+        analyst = NewUser("analyst", "Nguyễn Văn An", Role.ANALYST)
+        create_user(session, analyst, PASSWORD, by=audit.COMMAND_LINE, must_change_password=False)
+    app = create_app(store.settings(data_dir=folder))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    app.state.engine.dispose()
+    store.engine.dispose()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()
+
+
+def test_the_accuracy_page_lists_realised_errors_and_the_latest_runs(page: Page, site: str):
+    page.goto(site + "/forecasts/accuracy")
+    page.get_by_label("Tên đăng nhập").fill("analyst")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_load_state()
+
+    row = page.locator("tbody tr", has_text="Chỉ số giá tiêu dùng")
+    expect(row).to_be_visible()
+    expect(row.locator("td").nth(2)).to_have_text("6")  # periods measured
+    runs = page.locator("table").nth(1).locator("tbody tr")
+    expect(runs).to_have_count(2)
+    expect(page.get_by_role("link", name="Độ chính xác dự báo")).to_be_visible()

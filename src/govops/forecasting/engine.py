@@ -28,22 +28,11 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
 import numpy as np
-from statsforecast.arima import arima_string
-from statsforecast.models import (
-    AutoARIMA,
-    AutoETS,
-    DynamicOptimizedTheta,
-    Naive,
-    OptimizedTheta,
-    SeasonalNaive,
-    Theta,
-)
 
 from govops.core.periods import Frequency
 from govops.forecasting.calibration import widen, widening
@@ -520,23 +509,27 @@ def _ensemble(
     )
 
 
-_BUILDERS: dict[ModelName, Callable[[int, bool], Any]] = {
-    ModelName.SEASONAL_NAIVE: lambda season, _cz: SeasonalNaive(season_length=season),
-    ModelName.NAIVE: lambda _season, _cz: Naive(),
-    ModelName.AUTO_ETS: lambda season, cz: AutoETS(
-        season_length=season, model="AZA" if cz and season > 1 else ("AZN" if cz else "ZZZ")
-    ),
-    ModelName.THETA: lambda season, cz: Theta(
-        season_length=season, decomposition_type="additive" if cz else "multiplicative"
-    ),
-    ModelName.OPTIMIZED_THETA: lambda season, cz: OptimizedTheta(
-        season_length=season, decomposition_type="additive" if cz else "multiplicative"
-    ),
-    ModelName.DYNAMIC_OPTIMIZED_THETA: lambda season, cz: DynamicOptimizedTheta(
-        season_length=season, decomposition_type="additive" if cz else "multiplicative"
-    ),
-    ModelName.AUTO_ARIMA: lambda season, _cz: AutoARIMA(season_length=season),
-}
+def _build(model: ModelName, season: int, constant_zero: bool) -> Any:
+    # statsforecast (with numba and its compiled code) is imported on the first fit, not
+    # with the package: the web server and the command line stay lean until they forecast.
+    from statsforecast import models
+
+    additive = "additive" if constant_zero else "multiplicative"
+    if model is ModelName.SEASONAL_NAIVE:
+        return models.SeasonalNaive(season_length=season)
+    if model is ModelName.NAIVE:
+        return models.Naive()
+    if model is ModelName.AUTO_ETS:
+        kind = "AZA" if constant_zero and season > 1 else ("AZN" if constant_zero else "ZZZ")
+        return models.AutoETS(season_length=season, model=kind)
+    if model is ModelName.AUTO_ARIMA:
+        return models.AutoARIMA(season_length=season)
+    theta = {
+        ModelName.THETA: models.Theta,
+        ModelName.OPTIMIZED_THETA: models.OptimizedTheta,
+        ModelName.DYNAMIC_OPTIMIZED_THETA: models.DynamicOptimizedTheta,
+    }[model]
+    return theta(season_length=season, decomposition_type=additive)
 
 
 def _fit_single(
@@ -559,7 +552,7 @@ def _fit_single(
         found = earlier[model].forward(y=y, h=h, level=list(LEVELS))
         parameters: dict[str, Any] = {}
     else:
-        built = _BUILDERS[model](season, crosses_zero).fit(y)
+        built = _build(model, season, crosses_zero).fit(y)
         found = built.predict(h=h, level=list(LEVELS))
         parameters = _parameters(model, built)
         if earlier is not None:
@@ -593,5 +586,7 @@ def _parameters(model: ModelName, built: Any) -> dict[str, Any]:
             if isinstance(v, int | float | np.floating | np.integer)
         }
     if model is ModelName.AUTO_ARIMA:
+        from statsforecast.arima import arima_string
+
         found["method"] = arima_string(fitted).strip()
     return found

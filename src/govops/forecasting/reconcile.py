@@ -17,7 +17,6 @@ import logging
 import warnings
 
 import numpy as np
-from hierarchicalforecast.methods import MinTrace
 
 from govops.forecasting.jobs import JobOutcome
 
@@ -36,6 +35,9 @@ def reconcile_sum(nation: JobOutcome, provinces: list[JobOutcome]) -> str | None
     means = np.vstack([o.forecast.fitted.mean for o in outcomes if o.forecast is not None])
     structure = np.vstack([np.ones((1, len(provinces))), np.eye(len(provinces))])
     tags = {"nation": np.array([0]), "province": np.arange(1, len(outcomes))}
+    # Imported here, like statsforecast: only a forecast run needs it.
+    from hierarchicalforecast.methods import MinTrace
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         reconciled = MinTrace(method="wls_struct").fit_predict(S=structure, y_hat=means, tags=tags)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -128,3 +130,18 @@ def test_only_the_settings_module_reads_the_environment():
         or "getenv(" in path.read_text(encoding="utf-8")
     ]
     assert readers == []
+
+
+def test_serving_the_api_does_not_load_the_forecasting_libraries():
+    # statsforecast, numba and hierarchicalforecast take about 230 MB; a server that only
+    # answers reads must stay well under its memory budget of 300 MB.
+    heavy = ["statsforecast", "numba", "hierarchicalforecast", "pandas", "dask"]
+    probe = (
+        "import sys; from govops.web.app import create_app; "
+        f"print(','.join(name for name in {heavy!r} if name in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    ).stdout.strip()
+
+    assert loaded == ""

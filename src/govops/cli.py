@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -294,7 +295,12 @@ def _run_server(settings: Settings, host: str, port: int) -> None:
     console.print(
         f"govops on http://{host}:{port}/  (API documentation: http://{host}:{port}/api/v1/docs)"
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    application = create_app(settings)
+    # Everything loaded so far lives as long as the process: moved out of the collector's
+    # sight, it is not walked again by every full collection, which otherwise adds tens of
+    # milliseconds to one answer in twenty.
+    gc.freeze()
+    uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
 @app.command()

@@ -29,8 +29,7 @@ def combined_status(cells: Iterable[Cell]) -> str:
 
 
 def latest_recorded(cells: Iterable[Cell]) -> datetime | None:
-    stamps = [cell.recorded_at for cell in cells if cell.recorded_at is not None]
-    return max(stamps) if stamps else None
+    return max((c.recorded_at for c in cells if c.recorded_at is not None), default=None)
 
 
 def missing(note: str) -> Cell:

@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Select, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session, aliased
 
 from govops.catalog.areas import NATION_CODE, all_lineage, area_at, areas_on
@@ -138,7 +140,6 @@ class SeriesReader:
                 Series.area_id.in_(area_ids),
                 Series.dims_key == self.dims_key,
             )
-            .order_by(Observation.series_id, Observation.period_start)
         )
         if first is not None:
             query = query.where(Observation.period_start >= first)
@@ -146,17 +147,36 @@ class SeriesReader:
             query = query.where(Observation.period_start <= last)
         if self.as_of is not None:
             query = query.where(Observation.recorded_at <= self.as_of)
-        query = query.where(~self._later_vintage().exists())
+        query = self._newest_vintage_only(query)
         found: dict[int, Cells] = defaultdict(dict)
         # Core execution: the ORM's result machinery costs more than the rows here.
         rows = self.session.connection().execute(query).all()
+        if self._on_postgresql():
+            rows = rows[::-1]  # oldest period first, as every reader of the cells expects
         for area_id, start, value, status, recorded_at in rows:
             found[area_id][start] = Cell(value, status, recorded_at)
         return found
 
+    def _on_postgresql(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    def _newest_vintage_only(self, query: Select[*tuple[Any, ...]]) -> Any:
+        """Only the newest vintage known at ``as_of`` of each period leaves the database."""
+        if self._on_postgresql():
+            # One walk down the primary key, newest vintage first, keeping the first row of
+            # each period: half the time of probing the key for a newer vintage per row.
+            return query.order_by(
+                Observation.series_id.desc(),
+                Observation.period_start.desc(),
+                Observation.recorded_at.desc(),
+            ).ext(distinct_on(Observation.series_id, Observation.period_start))
+        return query.where(~self._later_vintage().exists()).order_by(
+            Observation.series_id, Observation.period_start
+        )
+
     def _later_vintage(self) -> Select[datetime]:
-        # Only the newest vintage known at ``as_of`` leaves the database: a probe of the
-        # primary key per row, instead of sending every revision to be dropped here.
+        # A probe of the primary key per row, instead of sending every revision to be
+        # dropped here.
         newer = aliased(Observation)
         later = select(newer.recorded_at).where(
             newer.series_id == Observation.series_id,
@@ -300,11 +320,15 @@ def aggregate_cells(
     present = [cell for cell in cells if cell is not None and cell.value is not None]
     if len(present) < len(cells):
         return missing(f"{len(cells) - len(present)} of {len(cells)} areas have no value")
-    values = [cell.value for cell in present if cell.value is not None]
-    scaled = [
-        value * (share if share is not None else Decimal(1))
-        for value, share in zip(values, shares, strict=True)
-    ]
+    values: list[Decimal] = [cell.value for cell in present]  # type: ignore[misc]
+    # Thousands of cells pass here per answer: whole areas (no share) skip the products.
+    if any(share is not None for share in shares):
+        scaled = [
+            value * (share if share is not None else Decimal(1))
+            for value, share in zip(values, shares, strict=True)
+        ]
+    else:
+        scaled = values
     status = combined_status(present)
     stamp = latest_recorded(present)
     if rule is AreaRule.SUM:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from govops.catalog.models import Indicator
@@ -50,18 +51,11 @@ class SeriesResolver:
     def create_many(self, keys: Iterable[SeriesKey]) -> None:
         """Create the series not known yet, a thousand to a statement."""
         new = [key for key in dict.fromkeys(keys) if key not in self._ids]
+        insert_many = _insert_unnested if _on_postgresql(self.session) else _insert_rows
         for start in range(0, len(new), 1000):
-            chunk = [
-                {"indicator_id": i, "area_id": a, "dims_key": d}
-                for i, a, d in new[start : start + 1000]
-            ]
-            created = self.session.execute(
-                insert(Series).returning(
-                    Series.id, Series.indicator_id, Series.area_id, Series.dims_key
-                ),
-                chunk,
-            )
-            for series_id, indicator_id, area_id, dims_key in created:
+            for series_id, indicator_id, area_id, dims_key in insert_many(
+                self.session, new[start : start + 1000]
+            ):
                 self._ids[(indicator_id, area_id, dims_key)] = series_id
                 self._used.add(series_id)
         self.created += len(new)
@@ -89,36 +83,93 @@ class SeriesResolver:
         return series.id
 
 
+def _on_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _insert_rows(session: Session, keys: list[SeriesKey]) -> Iterable[Any]:
+    rows = [{"indicator_id": i, "area_id": a, "dims_key": d} for i, a, d in keys]
+    returned = insert(Series).returning(
+        Series.id, Series.indicator_id, Series.area_id, Series.dims_key
+    )
+    return session.execute(returned, rows)
+
+
+# One statement of three arrays instead of a thousand rows of parameters: a file of
+# commune data creates tens of thousands of series, and PostgreSQL unpacks arrays faster
+# than SQLAlchemy renders a thousand VALUES tuples.
+_INSERT_UNNESTED = text(
+    "INSERT INTO series (indicator_id, area_id, dims_key) "
+    "SELECT * FROM unnest(CAST(:indicators AS integer[]), CAST(:areas AS integer[]), "
+    "CAST(:dims AS text[])) "
+    "RETURNING id, indicator_id, area_id, dims_key"
+)
+
+
+def _insert_unnested(session: Session, keys: list[SeriesKey]) -> Iterable[Any]:
+    indicators, areas, dims = zip(*keys, strict=True)
+    return session.execute(
+        _INSERT_UNNESTED,
+        {"indicators": list(indicators), "areas": list(areas), "dims": list(dims)},
+    )
+
+
 def refresh_latest_periods(session: Session, series_ids: Iterable[int]) -> None:
     """Recompute each series' newest period with a value, after a write to it."""
-    newest = (
-        select(func.max(Observation.period_start))
-        .where(Observation.series_id == Series.id, Observation.value.is_not(None))
-        .scalar_subquery()
-    )
     ids = sorted(series_ids)
-    for offset in range(0, len(ids), 500):
-        session.execute(
-            update(Series)
-            .where(Series.id.in_(ids[offset : offset + 500]))
-            .values(latest_period_start=newest)
+    if _on_postgresql(session):
+        session.execute(_REFRESH_LATEST_ON_POSTGRESQL, {"ids": ids})
+    else:
+        newest = (
+            select(func.max(Observation.period_start))
+            .where(Observation.series_id == Series.id, Observation.value.is_not(None))
+            .scalar_subquery()
         )
+        for offset in range(0, len(ids), 500):
+            session.execute(
+                update(Series)
+                .where(Series.id.in_(ids[offset : offset + 500]))
+                .values(latest_period_start=newest)
+            )
     _new_data_version(session, ids)
+
+
+# One statement with the ids as an array: a large load touches tens of thousands of
+# series, and one round trip per few hundred of them cost seconds.
+_REFRESH_LATEST_ON_POSTGRESQL = text(
+    "UPDATE series AS s SET latest_period_start = ("
+    "SELECT max(o.period_start) FROM observation AS o "
+    "WHERE o.series_id = s.id AND o.value IS NOT NULL) "
+    "WHERE s.id = ANY(CAST(:ids AS integer[]))"
+)
 
 
 def _new_data_version(session: Session, series_ids: list[int]) -> None:
     # Last in the write's transaction, so the lock on the indicators' rows is held only
     # until the commit: readers see the new version exactly when they can see the data.
-    indicators: set[int] = set()
-    for offset in range(0, len(series_ids), 5000):
-        chunk = series_ids[offset : offset + 5000]
-        indicators.update(
-            session.scalars(select(Series.indicator_id).where(Series.id.in_(chunk)).distinct())
-        )
+    indicators = _indicators_of(session, series_ids)
     if indicators:
+        # In id order, so two writes to the same indicators queue instead of deadlocking.
         session.execute(
             update(Indicator)
             .where(Indicator.id.in_(sorted(indicators)))
             .values(data_version=Indicator.data_version + 1)
             .execution_options(synchronize_session=False)
         )
+
+
+_INDICATORS_OF_SERIES = text(
+    "SELECT DISTINCT indicator_id FROM series WHERE id = ANY(CAST(:ids AS integer[]))"
+)
+
+
+def _indicators_of(session: Session, series_ids: list[int]) -> set[int]:
+    if _on_postgresql(session):
+        return set(session.scalars(_INDICATORS_OF_SERIES, {"ids": series_ids}))
+    indicators: set[int] = set()
+    for offset in range(0, len(series_ids), 5000):
+        chunk = series_ids[offset : offset + 5000]
+        indicators.update(
+            session.scalars(select(Series.indicator_id).where(Series.id.in_(chunk)).distinct())
+        )
+    return indicators

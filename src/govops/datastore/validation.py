@@ -29,6 +29,8 @@ STATUS_CODES = {
 _STATUS_WORDS = {word: code for code, word in STATUS_CODES.items()}
 # Area look-ups by (code, period end) kept at once; a file's memory stays bounded.
 AREA_CACHE_LIMIT = 50_000
+AREA_CODES_ASKED_ONE_BY_ONE = 64
+AreaVersion = tuple[int, date | None, date | None]
 # More digits than this is a typing accident, not a measurement.
 MAX_VALUE_DIGITS = 24
 
@@ -61,7 +63,11 @@ class RowValidator:
         self._indicators: dict[str, IndicatorRules | None] = {}
         self._periods: dict[tuple[str, Frequency], Period | str] = {}
         self._areas: dict[tuple[str, date], int | str] = {}
-        self._versions: dict[str, list[Area]] = {}
+        # Area versions as (id, valid from, valid to) by code. A small write asks for its
+        # few codes; a file of commune rows meets thousands, and past a few dozen, reading
+        # the whole table at once (a few thousand rows) costs less than a query per code.
+        self._versions: dict[str, list[AreaVersion]] = {}
+        self._all_versions_read = False
         # Accepted periods with their last day, so known rows skip computing it again.
         self._period_ends: dict[tuple[str, Frequency], tuple[Period, date]] = {}
 
@@ -166,13 +172,15 @@ class RowValidator:
 
     def _area_on(self, code: str, day: date) -> int | str:
         """The id of the version of ``code`` valid on ``day``, or why there is none."""
-        if code not in self._versions:
-            self._versions[code] = list(
-                self.session.scalars(select(Area).where(Area.code == code).order_by(Area.level))
-            )
-        for version in self._versions[code]:
-            if version.is_valid_on(day):
-                return version.id
+        if code not in self._versions and not self._all_versions_read:
+            if len(self._versions) < AREA_CODES_ASKED_ONE_BY_ONE:
+                self._versions[code] = _area_versions(self.session, code).get(code, [])
+            else:
+                self._versions = _area_versions(self.session)
+                self._all_versions_read = True
+        for area_id, valid_from, valid_to in self._versions.get(code, ()):
+            if (valid_from is None or valid_from <= day) and (valid_to is None or day < valid_to):
+                return area_id
         try:
             return area_at(self.session, code, day).id
         except NotFound as error:
@@ -280,3 +288,15 @@ def parse_value(text: str) -> Decimal | str:
     if len(value.as_tuple().digits) > MAX_VALUE_DIGITS:
         return f"has more than {MAX_VALUE_DIGITS} digits"
     return value
+
+
+def _area_versions(session: Session, code: str | None = None) -> dict[str, list[AreaVersion]]:
+    query = select(Area.code, Area.id, Area.valid_from, Area.valid_to).order_by(
+        Area.code, Area.level
+    )
+    if code is not None:
+        query = query.where(Area.code == code)
+    versions: dict[str, list[AreaVersion]] = {}
+    for found, area_id, valid_from, valid_to in session.execute(query):
+        versions.setdefault(found, []).append((area_id, valid_from, valid_to))
+    return versions

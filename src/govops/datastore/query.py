@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -153,8 +153,8 @@ class SeriesReader:
         rows = self.session.connection().execute(query).all()
         if self._on_postgresql():
             rows = rows[::-1]  # oldest period first, as every reader of the cells expects
-        for area_id, start, value, status, recorded_at in rows:
-            found[area_id][start] = Cell(value, status, recorded_at)
+        for area_id, start, number, status, stamp in rows:
+            found[area_id][start] = Cell(number, status, stamp)
         return found
 
     def _on_postgresql(self) -> bool:
@@ -277,7 +277,7 @@ class SeriesReader:
                     continue
                 cell = aggregate_cells(rule, cells, [None] * len(cells), [])
                 note = cell.note or f"sum of {len(children)} provinces"
-                result.cells[period.start] = replace(cell, note=note)
+                result.cells[period.start] = cell._replace(note=note)
                 summed += 1
         if summed:
             result.notes.append("periods without a national value are summed from provinces")
@@ -317,10 +317,12 @@ def aggregate_cells(
     weights: Sequence[Decimal | None],
 ) -> Cell:
     """Combine the values of several areas for one period by the indicator's rule."""
-    present = [cell for cell in cells if cell is not None and cell.value is not None]
-    if len(present) < len(cells):
-        return missing(f"{len(cells) - len(present)} of {len(cells)} areas have no value")
-    values: list[Decimal] = [cell.value for cell in present]  # type: ignore[misc]
+    values: list[Decimal] = [
+        cell.value for cell in cells if cell is not None and cell.value is not None
+    ]
+    if len(values) < len(cells):
+        return missing(f"{len(cells) - len(values)} of {len(cells)} areas have no value")
+    present: Sequence[Cell] = cells  # type: ignore[assignment]
     # Thousands of cells pass here per answer: whole areas (no share) skip the products.
     if any(share is not None for share in shares):
         scaled = [

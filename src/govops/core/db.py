@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Dialect, Engine, MetaData, Numeric, String, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -88,18 +88,25 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
     parsed = make_url(url)
     if parsed.drivername.startswith("sqlite"):
         return _sqlite_engine(url, parsed.database, echo=echo)
-    if parsed.drivername in ("postgresql", "postgres"):
-        url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(False))
-    # Sessions in UTC hand back timestamps already in the zone govops keeps them in, so
-    # the thousands read per answer need no conversion.
-    connect_args = {} if "options" in parsed.query else {"options": "-c TimeZone=UTC"}
+    if parsed.drivername.split("+")[0] in ("postgresql", "postgres"):
+        return _postgresql_engine(parsed, echo=echo)
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _postgresql_engine(parsed: URL, *, echo: bool) -> Engine:
+    # Sessions run in UTC, so timestamps come back in the zone govops keeps them in: the
+    # thousands read per answer need no conversion, and the datastore's large reads, which
+    # go around the column types, rely on it. Options given in the URL are kept.
+    given = parsed.query.get("options", ())
+    options = [*((given,) if isinstance(given, str) else given), "-c TimeZone=UTC"]
+    url = parsed.set(drivername="postgresql+psycopg").difference_update_query(["options"])
     return create_engine(
         url,
         echo=echo,
         pool_pre_ping=True,
         pool_size=10,
         max_overflow=10,
-        connect_args=connect_args,
+        connect_args={"options": " ".join(options)},
     )
 
 

@@ -16,7 +16,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session, aliased
 
 from govops.catalog.areas import NATION_CODE, all_lineage, area_at, areas_on
@@ -125,6 +124,16 @@ class SeriesReader:
 
     def stored(self, area_ids: set[int], periods: PeriodRange) -> dict[int, Cells]:
         """Latest values (as of ``as_of``) of this indicator's series for the areas."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            rows = self._stored_rows_on_postgresql(area_ids, periods)
+        else:
+            rows = self._stored_rows(area_ids, periods)
+        found: dict[int, Cells] = defaultdict(dict)
+        for area_id, start, number, status, stamp in rows:
+            found[area_id][start] = Cell(number, status, stamp)
+        return found
+
+    def _stored_rows(self, area_ids: set[int], periods: PeriodRange) -> Sequence[Any]:
         first, last = periods.bounds()
         query = (
             select(
@@ -139,7 +148,9 @@ class SeriesReader:
                 Series.indicator_id == self.indicator.id,
                 Series.area_id.in_(area_ids),
                 Series.dims_key == self.dims_key,
+                ~self._later_vintage().exists(),
             )
+            .order_by(Observation.series_id, Observation.period_start)
         )
         if first is not None:
             query = query.where(Observation.period_start >= first)
@@ -147,32 +158,53 @@ class SeriesReader:
             query = query.where(Observation.period_start <= last)
         if self.as_of is not None:
             query = query.where(Observation.recorded_at <= self.as_of)
-        query = self._newest_vintage_only(query)
-        found: dict[int, Cells] = defaultdict(dict)
         # Core execution: the ORM's result machinery costs more than the rows here.
-        rows = self.session.connection().execute(query).all()
-        if self._on_postgresql():
-            rows = rows[::-1]  # oldest period first, as every reader of the cells expects
-        for area_id, start, number, status, stamp in rows:
-            found[area_id][start] = Cell(number, status, stamp)
-        return found
+        return self.session.connection().execute(query).all()
 
-    def _on_postgresql(self) -> bool:
-        return self.session.get_bind().dialect.name == "postgresql"
+    def _stored_rows_on_postgresql(
+        self, area_ids: set[int], periods: PeriodRange
+    ) -> Sequence[Any]:
+        """The same rows, read through the driver: an answer is thousands of rows, and
+        building result rows and running column types over them cost a fifth of it.
 
-    def _newest_vintage_only(self, query: Select[*tuple[Any, ...]]) -> Any:
-        """Only the newest vintage known at ``as_of`` of each period leaves the database."""
-        if self._on_postgresql():
-            # One walk down the primary key, newest vintage first, keeping the first row of
-            # each period: half the time of probing the key for a newer vintage per row.
-            return query.order_by(
-                Observation.series_id.desc(),
-                Observation.period_start.desc(),
-                Observation.recorded_at.desc(),
-            ).ext(distinct_on(Observation.series_id, Observation.period_start))
-        return query.where(~self._later_vintage().exists()).order_by(
-            Observation.series_id, Observation.period_start
+        One walk down the primary key, newest vintage first, keeps the first row of each
+        period (DISTINCT ON): half the time of probing the key for a newer vintage per row.
+        """
+        first, last = periods.bounds()
+        conditions = [
+            "s.indicator_id = %(indicator)s",
+            "s.area_id = ANY(%(areas)s)",
+            "s.dims_key = %(dims)s",
+        ]
+        if first is not None:
+            conditions.append("o.period_start >= %(first)s")
+        if last is not None:
+            conditions.append("o.period_start <= %(last)s")
+        if self.as_of is not None:
+            conditions.append("o.recorded_at <= %(as_of)s")
+        statement = (
+            "SELECT DISTINCT ON (o.series_id, o.period_start) "
+            "s.area_id, o.period_start, o.value, o.status, o.recorded_at "
+            "FROM observation AS o JOIN series AS s ON s.id = o.series_id "
+            f"WHERE {' AND '.join(conditions)} "
+            "ORDER BY o.series_id DESC, o.period_start DESC, o.recorded_at DESC"
         )
+        parameters = {
+            "indicator": self.indicator.id,
+            "areas": sorted(area_ids),
+            "dims": self.dims_key,
+            "first": first,
+            "last": last,
+            "as_of": self.as_of,
+        }
+        driver = self.session.connection().connection.driver_connection
+        with driver.cursor() as cursor:  # type: ignore[union-attr]
+            cursor.execute(statement, parameters)
+            rows = cursor.fetchall()
+        # Oldest period first, as every reader of the cells expects. Timestamps come back
+        # in UTC: govops' PostgreSQL sessions run in UTC (see create_db_engine).
+        rows.reverse()
+        return rows
 
     def _later_vintage(self) -> Select[datetime]:
         # A probe of the primary key per row, instead of sending every revision to be

@@ -441,10 +441,10 @@ def _load_file(url: str, path: str, consumed: Any, answers: Any) -> None:
     outcome = LoadOutcome(rss_before_kib=proc_status_kib(os.getpid(), "VmRSS"))
     pending = 0
 
-    def advance(characters: int) -> None:
-        # Published in steps of 1 MiB: a shared counter per line would slow the load.
+    def advance(read_bytes: int) -> None:
+        # Published in steps of 1 MiB: a shared counter is slower than a local one.
         nonlocal pending
-        pending += characters
+        pending += read_bytes
         if pending >= 1 << 20:
             consumed.value += pending
             pending = 0

@@ -13,6 +13,7 @@ Côn Đảo, a shape of its own in the source, joins Bà Rịa - Vũng Tàu.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import sys
@@ -109,6 +110,21 @@ def _distance(point: list[float], start: list[float], end: list[float]) -> float
     return abs((x2 - x1) * (y1 - y) - (x1 - x) * (y2 - y1)) / length
 
 
+def wound(polygon: list[Any]) -> list[Any]:
+    """The outline clockwise and its holes anticlockwise, as plotly.js (d3-geo) reads a
+    polygon on the sphere; wound the other way (as RFC 7946 has it), an outline means
+    everything outside it, and the map fills the whole frame."""
+    return [
+        ring if (_signed_area(ring) < 0) == (index == 0) else ring[::-1]
+        for index, ring in enumerate(polygon)
+    ]
+
+
+def _signed_area(ring: list[list[float]]) -> float:
+    pairs = itertools.pairwise(ring)
+    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in pairs) / 2
+
+
 def polygons(geometry: dict[str, Any]) -> list[Any]:
     if geometry["type"] == "Polygon":
         return [geometry["coordinates"]]
@@ -133,7 +149,10 @@ def build(source: Path, name: str) -> None:
             "type": "Feature",
             "id": code,
             "properties": {"code": code, "name": names[code]},
-            "geometry": {"type": "MultiPolygon", "coordinates": _drawable(rounded(parts))},
+            "geometry": {
+                "type": "MultiPolygon",
+                "coordinates": [wound(polygon) for polygon in _drawable(rounded(parts))],
+            },
         }
         for code, parts in sorted(shapes.items())
     ]

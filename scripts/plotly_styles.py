@@ -42,7 +42,10 @@ def main() -> None:
     # The rules of maplibre (map traces) are in another injected element, not needed by
     # the charts and geographic maps the pages draw; its id is declared all the same.
     ids += [i for i in re.findall(r'getElementById\("([0-9a-f]{64})"\)', PLOTLY_JS.read_text())]
-    css = "\n".join(rule for sheet in sheets for rule in reversed(sheet["rules"]))
+    # The pages draw no tile maps: maplibre's rules (80 KB, mostly inline images) stay out.
+    css = "\n".join(
+        rule for sheet in sheets for rule in reversed(sheet["rules"]) if "maplibregl" not in rule
+    )
     header = f"/* Written by scripts/plotly_styles.py from plotly {plotly.__version__}. */\n"
     (TARGET / "plotly.css").write_text(header + css + "\n", encoding="utf-8")
     (TARGET / "plotly-style-ids.json").write_text(json.dumps(sorted(set(ids))) + "\n")

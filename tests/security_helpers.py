@@ -16,7 +16,15 @@ from govops.security.permissions import Clearance, Role
 
 # A password the policy accepts: long, not common, not anyone's username.
 GOOD_PASSWORD = "lantern-river-paddy-73"
-SECURITY_TABLES = ["recovery_code", "api_key", "role_policy", "app_user", "audit_entry"]
+SECURITY_TABLES = [
+    "recovery_code",
+    "external_identity",
+    "web_session",
+    "api_key",
+    "role_policy",
+    "app_user",
+    "audit_entry",
+]
 
 
 def left_clean(store: Store) -> Iterator[Store]:

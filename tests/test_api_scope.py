@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +21,14 @@ from api_helpers import (
     row_errors,
 )
 from conftest import Store
+from govops.core.db import transaction
+from govops.datastore.rows import IncomingRow
+from govops.datastore.writes import Payload, store_observations
 from govops.security.permissions import Clearance, Role
+from govops.security.sessions import COOKIE_NAME, start_session
+from govops.web.app import create_app
+from govops.web.room import save_headline_codes
+from security_helpers import new_user
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -172,3 +181,116 @@ def test_a_writer_cannot_write_an_indicator_it_may_not_see(
 
     [error] = row_errors(refused)
     assert (error["field"], error["reason"]) == ("indicator", "not in the catalogue")
+
+
+# --- every other way out: Accept headers, the pages, their downloads, the map ------------
+
+ACCEPTED_FORMATS = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@pytest.mark.parametrize("format", sorted(ACCEPTED_FORMATS))
+def test_a_restricted_indicator_asked_for_by_accept_header_answers_as_unknown(
+    store: Store, client: TestClient, format: str
+) -> None:
+    client.post(OBSERVATIONS, json={"observations": [observation(DRAFT, "VN", "2026", 2e6)]})
+    headers = bearer(officer(store, "MOH")) | {"Accept": ACCEPTED_FORMATS[format]}
+
+    answer = client.get(DATA, params={"indicator": DRAFT}, headers=headers)
+
+    expected = unknown_indicator_detail(client, DRAFT)
+    assert assert_problem(answer, 404, "not-found")["detail"] == expected
+    own = client.get(
+        DATA, params={"indicator": DRAFT}, headers={"Accept": ACCEPTED_FORMATS[format]}
+    )
+    assert own.status_code == 200 and own.headers["content-type"].startswith(
+        ACCEPTED_FORMATS[format]
+    )
+
+
+@pytest.fixture
+def pages(store: Store, tmp_path: Path) -> Iterator[Callable[[str], TestClient]]:
+    """Page clients signed in as agency officers, by agency code; the draft has values."""
+    app = create_app(store.settings(data_dir=tmp_path))
+    with TestClient(app, base_url="http://127.0.0.1:8000", follow_redirects=False) as client:
+        store_draft_values(store)
+
+        def signed_in(agency: str) -> TestClient:
+            with transaction(store.sessions) as session:
+                user = new_user(
+                    session,
+                    f"page.{agency.lower()}",
+                    role=Role.AGENCY_OFFICER,
+                    agency=agency,
+                    clearance=Clearance.INTERNAL,
+                )
+                client.cookies.set(COOKIE_NAME, start_session(session, user, method="pw").token)
+            return client
+
+        yield signed_in
+    app.state.engine.dispose()
+
+
+def store_draft_values(store: Store) -> None:
+    rows = [
+        IncomingRow(1, DRAFT, "VN", "2026", "2123456"),
+        IncomingRow(2, DRAFT, "01", "2026", "98765"),
+    ]
+    with transaction(store.sessions) as session:
+        store_observations(session, rows, Payload(b"draft", "text/csv", "test"))
+
+
+def error_detail(html: str) -> str:
+    found = re.search(r'<p class="error-detail">([^<]*)</p>', html)
+    assert found, "the answer is not an error page"
+    return found.group(1)
+
+
+PAGE_ROUTES = {
+    "indicator page": "/indicators/{code}",
+    "CSV download": "/indicators/{code}/data.csv",
+    "XLSX download": "/indicators/{code}/data.xlsx",
+    "map": "/map?indicator={code}",
+}
+
+
+@pytest.mark.parametrize("route", sorted(PAGE_ROUTES))
+def test_a_restricted_indicator_is_a_page_about_an_unknown_code_to_another_agency(
+    pages: Callable[[str], TestClient], route: str
+) -> None:
+    client = pages("MOH")
+    address = PAGE_ROUTES[route]
+
+    hidden = client.get(address.format(code=DRAFT))
+    unknown = client.get(address.format(code="NO_SUCH_CODE"))
+
+    assert (hidden.status_code, unknown.status_code) == (404, 404)
+    assert error_detail(hidden.text) == error_detail(unknown.text).replace("NO_SUCH_CODE", DRAFT)
+    assert "2123456" not in hidden.text and "2.123.456" not in hidden.text
+
+
+@pytest.mark.parametrize("route", sorted(PAGE_ROUTES))
+def test_the_owning_agency_opens_its_restricted_indicator_on_every_page_route(
+    pages: Callable[[str], TestClient], route: str
+) -> None:
+    client = pages("MOF")
+
+    answer = client.get(PAGE_ROUTES[route].format(code=DRAFT))
+
+    assert answer.status_code == 200, answer.text[:300]
+
+
+def test_the_situation_room_leaves_a_restricted_headline_out_for_another_agency(
+    store: Store, pages: Callable[[str], TestClient], tmp_path: Path
+) -> None:
+    save_headline_codes(tmp_path, ["CPI", DRAFT])
+    name = "Dự thảo dự toán thu ngân sách nhà nước"
+
+    other = pages("MOH")
+    seen_by_other = [other.get(path).text for path in ("/", "/wall", "/wall/data")]
+    seen_by_owner = pages("MOF").get("/").text
+
+    assert all(name not in text and DRAFT not in text for text in seen_by_other)
+    assert name in seen_by_owner

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import func, select
 
 from api_helpers import assert_problem, bearer, open_client, person_token
 from conftest import Store
 from govops.security.errors import RateLimited
+from govops.security.models import AuditEntry
 from govops.security.permissions import Clearance, Principal, Role, Scope
 from govops.security.ratelimit import RateLimiter
+from govops.web.app import create_app
 from security_helpers import left_clean
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
 
 UNITS = "/api/v1/units"
 
@@ -87,3 +95,64 @@ def test_a_key_over_its_rate_is_answered_429_with_retry_after(secure_store):
 
         # Other keys have buckets of their own.
         assert client.get(UNITS).status_code == 200
+
+
+# --- body size ---------------------------------------------------------------------------
+
+LIMIT = 2_000
+USERS = "/api/v1/users"
+
+
+def account_body(padding: int) -> dict[str, str]:
+    return {
+        "username": "lan.nguyen",
+        "display_name": "Nguyễn Thị Lan",
+        "role": "viewer",
+        "email": "lan@mof.gov.vn",
+        "padding": "x" * padding,  # an unknown field, ignored once the body is read
+    }
+
+
+def test_a_json_body_over_the_limit_is_refused_413_before_it_is_read(secure_store):
+    with open_client(secure_store, max_body_bytes=LIMIT) as client:
+        accepted = client.post(USERS, json=account_body(100))
+        refused = client.post(USERS, json=account_body(LIMIT) | {"username": "an.le"})
+
+        assert accepted.status_code == 201, accepted.text
+        problem = assert_problem(refused, 413, "payload-too-large")
+        size = len(refused.request.content)
+        assert problem["detail"] == f"the body is {size} bytes; the limit is {LIMIT}"
+        assert problem["limit"] == LIMIT
+        assert client.get(f"{USERS}/an.le").status_code == 404
+
+
+def test_a_body_sent_in_chunks_without_its_length_is_refused_once_it_passes_the_limit(
+    secure_store,
+):
+    chunks = [b'{"username": "an.le", "padding": "', b"x" * LIMIT, b'"}']
+    with open_client(secure_store, max_body_bytes=LIMIT) as client:
+        refused = client.post(
+            USERS, content=iter(chunks), headers={"Content-Type": "application/json"}
+        )
+
+    assert "content-length" not in refused.request.headers
+    problem = assert_problem(refused, 413, "payload-too-large")
+    assert problem["detail"] == f"the body passed the limit of {LIMIT} bytes"
+
+
+def test_an_oversized_sign_in_form_is_refused_413_without_trying_the_password(
+    secure_store, tmp_path
+):
+    form = {"username": "lan.nguyen", "password": "x" * LIMIT, "form_token": "t"}
+    app = create_app(secure_store.settings(data_dir=tmp_path, max_body_bytes=LIMIT))
+    with TestClient(app, base_url="http://127.0.0.1:8000", follow_redirects=False) as client:
+        client.cookies.set("govops_form", "t")
+        refused = client.post("/signin", data=form)
+    app.state.engine.dispose()
+
+    assert refused.status_code == 413
+    assert f"the body is {len(refused.request.content)} bytes; the limit is {LIMIT}" in (
+        refused.text
+    )
+    with secure_store.session() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEntry)) == 0

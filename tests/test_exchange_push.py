@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import socket
@@ -21,8 +22,9 @@ from govops.cli import app as cli_app
 from govops.core.db import transaction
 from govops.core.settings import get_settings
 from govops.datastore.models import Observation, RawPayload
+from govops.exchange import inbound
 from govops.exchange.formats import XLSX
-from govops.exchange.models import Inbound
+from govops.exchange.models import Inbound, PayloadPiece
 from govops.exchange.registry import FlowRules, RangeRule, get_flow
 from test_exchange_support import CSV, agency_key, budget_csv, register_flow, served
 
@@ -105,6 +107,68 @@ def test_a_key_of_another_agency_is_refused_and_nothing_is_kept(store: Store) ->
     assert "provider" in problem["detail"]
     assert missing.status_code == 401
     assert deliveries(store) == []
+
+
+def test_a_wrong_key_is_refused_and_nothing_is_kept(store: Store) -> None:
+    register_flow(store)
+    body = budget_csv("BUDGET_REVENUE,VN,2025-M03,1")
+    with open_client(store) as client:
+        unknown = post(client, body, {**CSV, "Authorization": "Bearer gvk_not-a-key-at-all"})
+        not_bearer = post(client, body, {**CSV, "Authorization": "Basic bW9mOnNlY3JldA=="})
+
+    assert unknown.status_code == 401
+    assert not_bearer.status_code == 401
+    assert deliveries(store) == []
+
+
+def test_a_providers_key_is_good_for_its_own_flow_only(store: Store) -> None:
+    register_flow(store)
+    register_flow(
+        store,
+        code="SBV-CREDIT",
+        provider="SBV",
+        indicators=["CREDIT_OUTSTANDING"],
+        name_en="Outstanding credit",
+    )
+    state_bank = bearer(agency_key(store, "SBV"))
+    with open_client(store) as client:
+        other_flow = post(
+            client, budget_csv("BUDGET_REVENUE,VN,2025-M03,180500"), {**state_bank, **CSV}
+        )
+        own_flow = client.post(
+            "/api/v1/exchange/flows/SBV-CREDIT/deliveries",
+            content=budget_csv("CREDIT_OUTSTANDING,VN,2025-M03,16500000"),
+            headers={**state_bank, **CSV},
+        )
+
+    problem = assert_problem(other_flow, 403, "forbidden")
+    assert "MOF-BUDGET" in problem["detail"] and "provider" in problem["detail"]
+    assert own_flow.status_code == 201, own_flow.text
+    [kept] = deliveries(store)
+    assert kept.id == own_flow.json()["delivery"]
+
+
+def test_a_row_for_a_province_merged_in_2025_is_refused_naming_what_it_became(
+    store: Store,
+) -> None:
+    register_flow(store, validation_mode="lenient")
+    provider = bearer(agency_key(store, "MOF"))
+    body = budget_csv(
+        "BUDGET_REVENUE,02,2025-M05,1200",  # Hà Giang, before the merger
+        "BUDGET_REVENUE,02,2025-M09,1300",  # Hà Giang no longer exists
+        "BUDGET_REVENUE,08,2025-M09,5400",  # Tuyên Quang, which took it over
+    )
+    with open_client(store) as client:
+        response = post(client, body, {**provider, **CSV})
+
+    assert response.status_code == 201, response.text
+    receipt = response.json()
+    assert (receipt["status"], receipt["accepted"], receipt["refused"]) == ("partial", 2, 1)
+    [refused] = receipt["refused_rows"]
+    assert (refused["row"], refused["field"], refused["value"]) == (2, "area", "02")
+    assert "was not valid on 2025-09-30" in refused["reason"]
+    assert "became part of 08" in refused["reason"]
+    assert observation_count(store) == 2
 
 
 def test_a_retry_with_the_same_idempotency_key_gets_the_same_receipt(
@@ -255,6 +319,86 @@ def test_a_body_passing_the_limit_without_a_declared_length_is_refused(
 
     assert_problem(response, 413, "payload-too-large")
     assert deliveries(store) == []
+
+
+def large_delivery(*extra: str) -> bytes:
+    """Revenue and spending of the nation for every month of 2015 to 2025 (264 rows)."""
+    lines = [
+        f"{indicator},VN,{year}-M{month:02d},{year * 100 + month}"
+        for year in range(2015, 2026)
+        for month in range(1, 13)
+        for indicator in ("BUDGET_REVENUE", "BUDGET_SPENDING")
+    ]
+    return budget_csv(*lines, *extra)
+
+
+@pytest.fixture
+def small_bulk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make a few kilobytes count as a large delivery, to go the bulk way in a test."""
+    monkeypatch.setattr(inbound, "BULK_BYTES", 2048)
+    monkeypatch.setattr(inbound, "PIECE_BYTES", 1000)
+
+
+def test_a_large_csv_is_kept_in_pieces_exactly_and_stored_whole(
+    store: Store, provider: dict[str, str], small_bulk: None
+) -> None:
+    body = large_delivery()
+    with open_client(store) as client:
+        response = post(client, body, {**provider, **CSV})
+
+    assert response.status_code == 201, response.text
+    receipt = response.json()
+    assert (receipt["status"], receipt["rows"], receipt["accepted"]) == ("accepted", 264, 264)
+    assert observation_count(store) == 264
+    digest = "sha256:" + hashlib.sha256(body).hexdigest()
+    with store.session() as session:
+        pieces = list(
+            session.scalars(
+                select(PayloadPiece).where(PayloadPiece.digest == digest).order_by("seq")
+            )
+        )
+        whole = session.get(RawPayload, digest)
+    assert len(pieces) == -(-len(body) // 1000)
+    assert b"".join(piece.content for piece in pieces) == body
+    assert whole is None  # never held whole
+    [again] = inbound.replay(store.sessions, delivery_ids=[receipt["delivery"]])
+    assert (again.status, again.accepted_count) == ("accepted", 264)
+
+
+def test_a_large_csv_with_a_row_outside_the_flow_is_refused_whole(
+    store: Store, provider: dict[str, str], small_bulk: None
+) -> None:
+    body = large_delivery("CPI,VN,2025-M03,103.2")
+    with open_client(store) as client:
+        response = post(client, body, {**provider, **CSV})
+
+    problem = assert_problem(response, 422, "delivery-rejected")
+    [error] = problem["errors"]
+    assert (error["row"], error["field"], error["value"]) == (265, "indicator", "CPI")
+    assert observation_count(store) == 0
+
+
+def test_many_rows_in_a_small_csv_go_the_bulk_way_and_json_is_capped(
+    store: Store, provider: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inbound, "BULK_ROWS", 100)
+    document = {
+        "observations": [
+            {"indicator": "BUDGET_REVENUE", "area": "VN", "period": f"2024-M{m:02d}", "value": m}
+            for m in range(1, 13)
+        ]
+        * 10
+    }
+    with open_client(store) as client:
+        as_csv = post(client, large_delivery(), {**provider, **CSV})
+        as_json = client.post(DELIVERIES, json=document, headers=provider)
+
+    assert as_csv.status_code == 201, as_csv.text
+    assert as_csv.json()["accepted"] == 264
+    problem = assert_problem(as_json, 422, "delivery-rejected")
+    assert "120 rows; at most 100" in problem["errors"][0]["reason"]
+    assert "CSV" in problem["errors"][0]["reason"]
+    assert observation_count(store) == 264
 
 
 def test_a_truncated_upload_keeps_nothing(store: Store, provider: dict[str, str]) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import select
 
 from govops.core.db import transaction
 from govops.forecasting.accuracy import accuracy_records, measure_realised_errors
-from govops.forecasting.follow import forecast_new_data
-from govops.forecasting.models import RealisedError
+from govops.forecasting.follow import Follower, forecast_new_data
+from govops.forecasting.models import ForecastRun, RealisedError
 from govops.forecasting.service import latest_forecast
 from tests.test_forecast_service import forecast, seasonal, write
 
@@ -26,6 +28,30 @@ def test_new_data_starts_a_forecast_run_for_its_indicator_once(store):
     assert started is not None and started[1] == "new data"
     assert started[2] == 2  # Hà Nội and the nation it adds up to
     assert again is None
+
+
+def test_a_background_follower_forecasts_data_stored_after_it_started(store):
+    follower = Follower(store.sessions, every=0.2)
+    follower.start()
+    try:
+        write(store, "RETAIL_SALES", "01", "2018-M01", seasonal(96))
+        deadline = time.monotonic() + 120
+        while (found := latest_run(store)) is None:
+            assert time.monotonic() < deadline, "no forecast run followed the new data"
+            time.sleep(0.2)
+    finally:
+        follower.stop()
+    assert found == ("new data", 2)
+    with store.session() as session:
+        assert latest_forecast(session, indicator="RETAIL_SALES", area="01") is not None
+
+
+def latest_run(store):
+    with store.session() as session:
+        run = session.scalars(
+            select(ForecastRun).where(ForecastRun.finished_at.is_not(None))
+        ).first()
+        return None if run is None else (run.trigger, run.series_count)
 
 
 def test_new_inputs_of_a_derived_indicator_forecast_it_too(store):

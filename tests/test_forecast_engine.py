@@ -60,3 +60,45 @@ def test_the_competition_measures_give_their_textbook_values():
     assert mase(actual, forecast, 2.0) == pytest.approx(20 / 3 / 2)
     assert mase_scale(np.full(30, 3.0), 12) == 1.0  # constant: defined, not infinite
     assert owa(smape_value=5, mase_value=1, smape_benchmark=10, mase_benchmark=1) == 0.75
+
+
+def noisy_trend(seed: int = 11) -> list[float]:
+    rng = np.random.default_rng(seed)
+    return list(200 + np.cumsum(rng.normal(1.0, 4.0, 96)))
+
+
+def test_several_models_close_in_the_backtest_are_averaged_and_named():
+    series = prepare(Frequency.MONTHLY, Period.parse("2018-M01"), noisy_trend())
+    found = forecast_prepared("EXPORTS/VN", Frequency.MONTHLY, series, 12)
+
+    assert found.model is ModelName.COMBINATION
+    members = found.fitted.parameters["members"]
+    assert 2 <= len(members) <= 3 and "Ensemble" not in members
+    best = min(found.scores[name].relative for name in found.scores if name != "Combination")
+    assert all(found.scores[name].relative <= 2 * best for name in members)
+    assert f"mean of {members[0]}" in found.reason
+    assert found.scores["Combination"].points == found.scores[members[0]].points
+    fitted = found.fitted
+    assert np.all(fitted.lo95 <= fitted.lo80) and np.all(fitted.lo80 <= fitted.mean)
+    assert np.all(fitted.mean <= fitted.hi80) and np.all(fitted.hi80 <= fitted.hi95)
+
+
+def test_the_combination_is_the_mean_of_its_members_own_forecasts():
+    series = prepare(Frequency.MONTHLY, Period.parse("2018-M01"), noisy_trend())
+    found = forecast_prepared("EXPORTS/VN", Frequency.MONTHLY, series, 12)
+    alone = [
+        forecast_prepared(
+            "EXPORTS/VN", Frequency.MONTHLY, series, 12, EngineOptions(only=ModelName(name))
+        ).fitted.mean
+        for name in found.fitted.parameters["members"]
+    ]
+    assert found.fitted.mean == pytest.approx(np.mean(alone, axis=0))
+
+
+def test_a_pool_of_one_picks_the_single_best_model():
+    series = prepare(Frequency.MONTHLY, Period.parse("2018-M01"), noisy_trend())
+    found = forecast_prepared("EXPORTS/VN", Frequency.MONTHLY, series, 12, EngineOptions(pool=1))
+    assert found.model is not ModelName.COMBINATION
+    assert found.scores[str(found.model)].relative == min(
+        s.relative for s in found.scores.values()
+    )

@@ -73,3 +73,19 @@ def test_the_accuracy_page_lists_realised_errors_and_the_latest_runs(page: Page,
     runs = page.locator("table").nth(1).locator("tbody tr")
     expect(runs).to_have_count(2)
     expect(page.get_by_role("link", name="Độ chính xác dự báo")).to_be_visible()
+
+
+def test_an_indicator_chart_draws_the_forecast_fan_with_both_intervals(page: Page, site: str):
+    page.goto(site + "/indicators/CPI")
+    page.get_by_label("Tên đăng nhập").fill("analyst")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_load_state()
+
+    legend = page.locator(".chart .legend")
+    for name in ("Khoảng dự báo 95%", "Khoảng dự báo 80%", "Dự báo — Việt Nam"):
+        expect(legend.get_by_text(name, exact=True)).to_be_visible()
+    # The 95% band and the 80% band inside it are two filled shapes on the chart.
+    expect(page.locator(".chart .scatterlayer .trace .js-fill")).to_have_count(2)
+    expect(page.locator(".forecast-note").first).to_contain_text("lập lúc")
+    expect(page.locator(".forecast-note").first).to_contain_text("từ số liệu đến T10/2026")

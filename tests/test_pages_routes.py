@@ -8,11 +8,13 @@ import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 
 import pytest
 from sqlalchemy import select
 
 from conftest import Store
+from govops.catalog.areas import areas_on
 from govops.core.db import transaction
 from govops.datastore.rows import IncomingRow
 from govops.datastore.writes import Payload, store_observations
@@ -162,11 +164,28 @@ def test_an_unknown_indicator_is_a_page_saying_so(store, tmp_path):
     assert answer.status_code == 404 and "NO_SUCH_THING" in answer.text
 
 
-def test_the_wall_refreshes_its_figures_from_json(exports, tmp_path):
+def test_the_wall_sends_each_chosen_panel_again_with_the_figures_as_they_are_now(
+    exports, tmp_path
+):
     with page_client(exports, tmp_path) as client:
-        answer = client.get("/wall/data")
-    assert answer.status_code == 200
-    assert answer.json()["fields"]["EXPORTS.value"] == "32.000,0"
+        before = client.get("/wall/data?panel=headlines&panel=scorecard").json()
+        write(exports, ("EXPORTS", "VN", "2025-M10", "41234.5"))
+        after = client.get("/wall/data?panel=headlines&panel=scorecard").json()
+    assert list(after["panels"]) == ["headlines", "scorecard"]
+    assert "32.000,0" in before["panels"]["headlines"]
+    headlines = after["panels"]["headlines"]
+    assert "41.234,5" in headlines and "T10/2025" in headlines
+    assert after["updated"].startswith("Cập nhật")
+
+
+def test_the_wall_shows_only_the_chosen_panels_and_names_a_wrong_one(exports, tmp_path):
+    with page_client(exports, tmp_path) as client:
+        chosen = client.get("/wall?panel=scorecard&panel=headlines")
+        wrong = client.get("/wall?panel=weather")
+    panels = re.findall(r'data-panel="([a-z]+)"', chosen.text)
+    assert panels == ["scorecard", "headlines"]
+    assert "/wall/data?panel=scorecard&amp;panel=headlines&amp;indicator=EXPORTS" in chosen.text
+    assert wrong.status_code == 400 and "&#39;weather&#39; is not a panel" in wrong.text
 
 
 def test_the_language_switch_keeps_the_choice_in_a_cookie(exports, tmp_path):
@@ -185,3 +204,21 @@ def test_pages_have_no_inline_script_or_style_and_the_strict_policy(exports, tmp
     assert "script-src" not in answer.headers["content-security-policy"]  # default-src 'self'
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", answer.text)
     assert not re.search(r"\sstyle=|<style|\son[a-z]+=", answer.text)
+
+
+def test_a_provinces_profile_names_its_predecessors_and_follows_new_figures(store, tmp_path):
+    with store.session() as session:
+        provinces = [area.code for area in areas_on(session, date(2025, 9, 1), level="province")]
+    write(
+        store, *[("EXPORTS", code, "2025-M09", str(100 + n)) for n, code in enumerate(provinces)]
+    )
+    with page_client(store, tmp_path) as client:
+        before = client.get("/provinces/24?at=2025-09-30").text
+        write(store, ("EXPORTS", "24", "2025-M09", "99999"))
+        after = client.get("/provinces/24?at=2025-09-30").text
+        old = client.get("/provinces/24?at=2025-06-30").text
+    assert "Bắc Giang" in before and "Bắc Ninh" in before
+    rank = provinces.index("24")
+    assert f">{len(provinces) - rank}/34<" in before and ">1/34<" in after
+    assert "99.999,0" in after
+    assert "<h1>Tỉnh Bắc Giang</h1>" in old and "Đã hợp nhất vào:" in old

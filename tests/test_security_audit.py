@@ -6,9 +6,11 @@ import csv
 import io
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from conftest import Store
@@ -266,3 +268,38 @@ def test_an_overlong_request_id_from_a_client_is_cut_rather_than_failing_the_wri
         entry = audit.record(session, "data.write", by=sender, object_id="x" * 500)
     assert len(entry.request_id or "") == 100 and len(entry.object_id or "") == 200
     assert verify(secure_store).intact
+
+
+# --- the verifier's fast canonical form ---------------------------------------------------
+
+optional_text = st.none() | st.text(max_size=40)
+optional_number = st.none() | st.integers(min_value=0, max_value=2**62)
+ENTRY_VALUES = st.tuples(
+    st.integers(min_value=1, max_value=2**62),
+    st.datetimes(datetime(2000, 1, 1), datetime(2200, 1, 1), timezones=st.just(UTC)),
+    optional_number,
+    optional_number,
+    st.text(max_size=40),
+    optional_number,
+    st.text(min_size=1, max_size=20),
+    optional_text,
+    optional_text,
+    st.text(max_size=200),
+    optional_text,
+    optional_text,
+)
+
+
+@given(ENTRY_VALUES)
+def test_the_verifiers_canonical_json_is_the_recorders_byte_for_byte(values):
+    content = audit.content_from_values(values)
+    stored_on_sqlite = values[1].strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    recorded = audit.chain_hash(content, audit.GENESIS_HASH)
+    verified = audit._hash_of_row((*values, "", ""), audit.GENESIS_HASH)
+    verified_from_sqlite_text = audit._hash_of_row(
+        (values[0], stored_on_sqlite, *values[2:], "", ""), audit.GENESIS_HASH
+    )
+
+    assert verified == recorded == verified_from_sqlite_text
+    assert audit.canonical_json(values, content["recorded_at"]) == audit._CANONICAL.encode(content)

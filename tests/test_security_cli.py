@@ -17,9 +17,9 @@ from govops.core.db import transaction
 from govops.core.settings import Mode, get_settings
 from govops.security import cli
 from govops.security.cli import audit_app, keys_app, users_app
-from govops.security.errors import RevokedToken
+from govops.security.errors import DemoAccountRefused, RevokedToken
 from govops.security.keys import authenticate_token
-from govops.security.signin import Origin, sign_in
+from govops.security.signin import Origin, SecondFactorStep, sign_in
 from security_helpers import left_clean
 
 app = typer.Typer()
@@ -169,3 +169,49 @@ def test_audit_export_writes_the_filtered_entries(secure_store, tmp_path: Path):
     assert [row["summary"] for row in rows] == ["lan disabled"]
     bad = invoke("audit", "export", "-o", str(output), "--since", "2025-07-01T08:00")
     assert bad.exit_code == 1 and "since '2025-07-01T08:00' has no time zone" in bad.output
+
+
+def test_init_makes_the_first_administrator_whose_password_is_shown_once_and_must_change(
+    secure_store, tmp_path
+):
+    from govops.cli import app as govops_app
+
+    first = runner.invoke(govops_app, ["init", "--no-communes"], catch_exceptions=False)
+    again = runner.invoke(govops_app, ["init", "--no-communes"], catch_exceptions=False)
+
+    assert first.exit_code == 0, first.output
+    password = shown_secret(first.output, r"first administrator: admin, password (\S+) \(shown")
+    assert "first administrator" not in again.output and password not in again.output
+    with secure_store.session() as session:
+        stored = session.execute(text("SELECT password_hash, role FROM app_user")).one()
+    assert stored.role == "administrator" and stored.password_hash.startswith("$argon2id$")
+    assert password not in stored.password_hash
+
+    signed = sign_in(
+        secure_store.sessions, "admin", password, mode=Mode.PRODUCTION, origin=Origin()
+    )
+    assert signed.must_change_password
+    assert signed.second_factor == SecondFactorStep.ENROL
+
+
+def test_a_demo_account_made_on_the_command_line_is_refused_outside_demo_mode(secure_store):
+    created = invoke(
+        "users", "create", "demo.viewer", "--name", "Người xem thử", "--role", "viewer", "--demo"
+    )
+    password = shown_secret(created.output, r"first sign-in: (\S+)")
+
+    listed = invoke("users", "list")
+    with pytest.raises(DemoAccountRefused) as refused:
+        sign_in(
+            secure_store.sessions, "demo.viewer", password, mode=Mode.PRODUCTION, origin=Origin()
+        )
+    in_demo = sign_in(
+        secure_store.sessions, "demo.viewer", password, mode=Mode.DEMO, origin=Origin()
+    )
+
+    assert "demo.viewer" in listed.output and "active, demo" in listed.output
+    assert (refused.value.status, refused.value.code) == (403, "demo-account-refused")
+    assert refused.value.detail == (
+        "demo.viewer is a demo account and govops is running in production mode"
+    )
+    assert in_demo.user_id

@@ -15,6 +15,7 @@ from govops.cli import app
 from govops.core.errors import InvalidRequest, RejectedBatch
 from govops.core.settings import get_settings
 from govops.tasks.models import Task
+from govops.tasks.service import history
 from govops.tasks.spreadsheet import COLUMNS, import_tasks, template
 from tasks_helpers import directive, officer, specialist
 
@@ -76,6 +77,10 @@ def test_good_rows_become_tasks_with_their_agencies_and_deadlines(store, tmp_pat
         assert tasks[0].occurrences[0].due_on == date(2025, 6, 30)
         assert len(tasks[0].coordinators) == 2
         assert len(tasks[1].occurrences) == 10
+        assert tasks[1].current_occurrence_id == tasks[1].occurrences[0].id
+        assert [e.kind for e in history(session, tasks[1].id, specialist(session).principal)] == [
+            "assigned"
+        ]
 
 
 def test_bad_rows_are_each_reported_and_nothing_is_stored(store, tmp_path):
@@ -86,6 +91,7 @@ def test_bad_rows_are_each_reported_and_nothing_is_stored(store, tmp_path):
         row(due_on="2025-02-01"),
         row(due_on="31/13/2025", priority="urgent"),
         row(directive="99/CT-TTg", title=None),
+        row(coordinating_agencies="MOF, MOC"),
     )
     with store.session() as session, session.begin():
         directive(session)
@@ -99,6 +105,7 @@ def test_bad_rows_are_each_reported_and_nothing_is_stored(store, tmp_path):
             (5, "priority"),
             (6, "directive"),
             (6, "title"),
+            (7, "coordinating_agencies"),
         }
         assert session.scalar(select(func.count()).select_from(Task)) == 0
 

@@ -177,3 +177,31 @@ def test_a_contact_with_a_malformed_address_is_refused(store):
                 session, agency_id=None, channel="e-mail", address="nobody", by=specialist(session)
             )
         assert refused.value.extensions["field"] == "address"
+
+
+def test_contacts_are_registered_from_the_command_line_once_each(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from govops.cli import app
+    from govops.core.settings import get_settings
+
+    monkeypatch.setenv("GOVOPS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("GOVOPS_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    runner = CliRunner()
+    try:
+        assert runner.invoke(app, ["init"], catch_exceptions=False).exit_code == 0
+        mail = ["tasks", "contact", "vanphong@moc.gov.vn", "--agency", "MOC"]
+        assert runner.invoke(app, mail, catch_exceptions=False).exit_code == 0
+        hook = ["tasks", "contact", "https://hook.moc.gov.vn/tasks", "--agency", "MOC"]
+        assert runner.invoke(app, hook, catch_exceptions=False).exit_code == 0
+        again = runner.invoke(app, mail, catch_exceptions=False)
+        assert again.exit_code == 1 and "already contact 1" in again.output
+        unknown = runner.invoke(app, ["tasks", "contact", "a@b.vn", "--agency", "NOPE"])
+        assert unknown.exit_code == 1 and "agency 'NOPE' is not in the catalogue" in unknown.output
+        listed = runner.invoke(app, ["tasks", "contacts"], catch_exceptions=False).output
+        words = " ".join(listed.split())
+        assert "1 MOC e-mail vanphong@moc.gov.vn" in words
+        assert "2 MOC webhook https://hook.moc.gov.vn/tasks" in words
+    finally:
+        get_settings.cache_clear()

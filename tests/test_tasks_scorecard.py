@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -180,6 +182,20 @@ def test_the_scorecard_api_answers_lines_with_drill_downs(store):
         assert [m["key"] for m in card["trend"]] == ["2025-05", "2025-06", "2025-07"]
         drill = client.get(lines["MOF"]["drill_down"] + "&status=overdue").json()
         assert [t["lead_agency"] for t in drill["items"]] == ["MOF"]
+
+
+def test_the_scorecard_downloads_as_csv_with_the_lines_of_the_answer(store):
+    with store.session() as session, session.begin():
+        three_agencies(session)
+    params = {"start": "2025-01-01", "end": "2025-12-31", "as_of": "2025-07-10"}
+    with open_client(store) as client:
+        lines = client.get("/api/v1/tasks-scorecard", params=params).json()["lines"]
+        download = client.get("/api/v1/tasks-scorecard", params={**params, "format": "csv"})
+    assert download.headers["content-type"].startswith("text/csv")
+    header, *rows = list(csv.reader(io.StringIO(download.text)))
+    assert [row[header.index("key")] for row in rows] == [line["key"] for line in lines] + ["*"]
+    moc = next(row for row in rows if row[1] == "MOC")
+    assert float(moc[header.index("on_time_rate")]) == 50.0
 
 
 def test_tallies_agree_with_the_deliverables_after_every_kind_of_change(store):

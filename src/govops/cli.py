@@ -278,13 +278,29 @@ def serve(
 @app.command()
 def worker(
     tick: Annotated[float, typer.Option(help="Seconds between looks for due jobs")] = 1.0,
+    forecasts: Annotated[
+        bool, typer.Option(help="Forecast the indicators that receive new data, as it arrives")
+    ] = True,
+    forecast_every: Annotated[
+        float, typer.Option(help="Seconds between looks for new data to forecast", min=1)
+    ] = 60.0,
 ) -> None:
     """Run the exchange's jobs (pulls, webhooks, health checks) until stopped; as many
-    workers as wanted may run, each job runs on one at a time."""
+    workers as wanted may run, each job runs on one at a time. New data starts forecasts
+    here too, so the web server never loads the forecasting libraries."""
     from govops.exchange.scheduler import run_worker
+    from govops.forecasting.follow import Follower
 
+    sessions = _sessions()
+    follower = Follower(sessions, every=forecast_every) if forecasts else None
+    if follower is not None:
+        follower.start()
     console.print("exchange worker running; Ctrl-C to stop")
-    run_worker(_sessions(), tick_seconds=tick)
+    try:
+        run_worker(sessions, tick_seconds=tick)
+    finally:
+        if follower is not None:
+            follower.stop()
 
 
 def _run_server(settings: Settings, host: str, port: int) -> None:

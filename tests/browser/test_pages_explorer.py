@@ -7,6 +7,7 @@ import re
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
+from govops.web import i18n
 from tests.browser.conftest import Site, accessibility_violations, screenshot, sign_in
 
 
@@ -41,6 +42,7 @@ def test_an_indicator_page_draws_the_chart_and_the_table_behind_it(page: Page, s
     page.get_by_role("link", name="Kim ngạch xuất khẩu hàng hóa").click()
 
     expect(page.locator(".chart .main-svg").first).to_be_visible()
+    expect(page.locator(".chart .ytitle")).to_have_text("triệu đô la Mỹ")
     table = page.get_by_role("region", name=re.compile("Bảng số liệu"))
     expect(table.locator("tr", has_text="T9/2025")).to_contain_text("33.100,5")
     expect(page.locator("dl.meta")).to_contain_text("Bộ Tài chính")
@@ -83,6 +85,39 @@ def test_the_xlsx_download_holds_the_cells_of_the_table(page: Page, site: Site, 
     ]
 
 
+def test_the_xlsx_download_holds_exactly_the_cells_the_page_shows(
+    page: Page, site: Site, tmp_path
+):
+    query = "transform=yoy&area=01&area=79&start=2025-M07&end=2025-M10"
+    sign_in(page, site, target=f"/indicators/EXPORTS?{query}")
+    shown = _table_cells(page)
+    with page.expect_download() as waiting:
+        page.get_by_role("link", name="XLSX").click()
+    path = tmp_path / "exports-yoy.xlsx"
+    waiting.value.save_as(path)
+
+    sheet = load_workbook(path).active
+    downloaded = {}
+    for row in sheet.iter_rows(min_row=2):
+        area_name, period, value = row[2].value, row[3].value, row[4]
+        places = len(value.number_format.partition(".")[2])
+        label = i18n.period_label(period, "vi")
+        downloaded[(area_name, label)] = i18n.number(value.value, places, "vi")
+    assert len(shown) == 8 and downloaded == shown
+
+
+def _table_cells(page: Page) -> dict[tuple[str, str], str]:
+    """The table behind the chart as (area, period) to the number shown."""
+    table = page.get_by_role("region", name=re.compile("Bảng số liệu"))
+    areas = table.locator("thead th").all_inner_texts()[1:]
+    cells = {}
+    for row in table.locator("tbody tr").all():
+        period = row.locator("th").inner_text()
+        for area, cell in zip(areas, row.locator("td").all_inner_texts(), strict=True):
+            cells[(area, period)] = cell.split()[0]
+    return cells
+
+
 def test_as_of_a_past_date_shows_the_value_before_its_revision(page: Page, site: Site):
     sign_in(page, site, target="/indicators/EXPORTS?start=2025-M09&end=2025-M09")
     table = page.get_by_role("region", name=re.compile("Bảng số liệu"))
@@ -91,7 +126,7 @@ def test_as_of_a_past_date_shows_the_value_before_its_revision(page: Page, site:
     page.get_by_label("Theo số liệu biết đến ngày").fill("2025-12-01")
     page.get_by_role("button", name="Hiển thị").click()
 
-    expect(page.locator(".note").first).to_contain_text("2025-12-01")
+    expect(page.locator(".note").first).to_contain_text("01/12/2025")
     expect(table.locator("tr", has_text="T9/2025")).to_contain_text("38.000,0")
 
 

@@ -6,6 +6,9 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from govops.core.db import transaction
+from govops.datastore.rows import IncomingRow
+from govops.datastore.writes import Payload, store_observations
 from tests.browser.conftest import Site, accessibility_violations, screenshot, sign_in
 
 
@@ -68,6 +71,7 @@ def test_on_a_phone_the_home_page_needs_no_sideways_scrolling(page: Page, site: 
 def test_wall_mode_rotates_its_panels_and_refreshes_without_reloading(page: Page, site: Site):
     sign_in(page, site, target="/wall?rotate=1&refresh=1")
     panels = page.locator("[data-wall] .panel")
+    expect(panels).to_have_count(4)
     expect(panels.nth(0)).to_be_visible()
     page.evaluate("window.marker = 'still the same page'")
 
@@ -76,6 +80,72 @@ def test_wall_mode_rotates_its_panels_and_refreshes_without_reloading(page: Page
     expect(page.locator("[data-wall]")).to_have_attribute("data-refreshed", re.compile("[1-9]"))
     assert page.evaluate("window.marker") == "still the same page"
     screenshot(page, "wall")
+
+
+def test_a_figure_that_arrives_shows_on_the_wall_without_a_reload(page: Page, site: Site):
+    sign_in(page, site, target="/wall?panel=headlines&rotate=0&refresh=1")
+    imports = page.locator(".card", has_text="Kim ngạch nhập khẩu hàng hóa").locator(".value")
+    expect(imports).to_contain_text("34.600,0")
+    page.evaluate("window.marker = 'still the same page'")
+
+    revised = [IncomingRow(1, "IMPORTS", "VN", "2025-M10", "35123.4")]
+    with transaction(site.store.sessions) as session:
+        store_observations(session, revised, Payload(b"revision", "text/csv", "test"))
+
+    expect(imports).to_contain_text("35.123,4", timeout=10000)
+    assert page.evaluate("window.marker") == "still the same page"
+
+
+def test_the_wall_shows_only_the_chosen_panels_and_the_map_among_them(page: Page, site: Site):
+    sign_in(page, site, target="/wall?rotate=0&refresh=0")
+    page.get_by_text("Chọn các bảng hiển thị").click()
+    page.get_by_role("checkbox", name="Chỉ tiêu nổi bật").uncheck()
+    page.get_by_role("checkbox", name="Kết quả thực hiện Chương trình").uncheck()
+    page.get_by_role("button", name="Hiển thị trên màn hình tường").click()
+
+    expect(page).to_have_url(re.compile(r"panel=map&panel=freshness"))
+    expect(page.locator("[data-wall] .panel")).to_have_count(2)
+    map_panel = page.locator("[data-panel=map]")
+    expect(map_panel.locator("[data-map]")).to_have_attribute("data-ready", "true", timeout=15000)
+    expect(map_panel.locator("path.choroplethlocation")).to_have_count(34)
+    expect(map_panel.locator("h2")).to_contain_text("Kim ngạch xuất khẩu hàng hóa, T10/2025")
+    screenshot(page, "wall-map")
+
+
+def test_the_wall_is_legible_from_the_back_of_the_room(page: Page, site: Site):
+    """On a 1080p screen no text of any panel is under 24 px, the figures 60 px or more;
+    every panel passes the accessibility check on its dark background."""
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    sign_in(page, site, target="/wall?rotate=0&refresh=0")
+    expect(page.locator("[data-map]")).to_have_attribute("data-ready", "true", timeout=15000)
+    panels = page.locator("[data-wall] .panel")
+    for index in range(panels.count()):
+        panel = panels.nth(index)
+        expect(panel).to_be_visible()
+        name = panel.get_attribute("data-panel")
+        assert _smallest_text_px(page, index) >= 24, name
+        assert accessibility_violations(page) == [], name
+        page.keyboard.press("ArrowRight")
+    value = page.locator(".card .value").first
+    assert float(value.evaluate("e => getComputedStyle(e).fontSize").removesuffix("px")) >= 60
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1920
+
+
+def _smallest_text_px(page: Page, index: int) -> float:
+    return float(
+        page.evaluate(
+            """(index) => {
+              const panel = document.querySelectorAll('[data-wall] .panel')[index];
+              const sizes = [...panel.querySelectorAll('*')]
+                .filter(e => [...e.childNodes].some(
+                  n => n.nodeType === Node.TEXT_NODE && n.textContent.trim()))
+                .filter(e => e.getClientRects().length > 0)
+                .map(e => parseFloat(getComputedStyle(e).fontSize));
+              return Math.min(...sizes);
+            }""",
+            index,
+        )
+    )
 
 
 def test_the_home_page_can_be_used_by_keyboard_alone(page: Page, site: Site):

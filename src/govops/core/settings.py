@@ -54,6 +54,21 @@ class Settings(BaseSettings):
     # steady rate per minute, and a burst that may be spent at once.
     api_requests_per_minute: int = Field(default=600, ge=1)
     api_request_burst: int = Field(default=100, ge=1)
+    # Single sign-on through an OpenID Connect provider (govops.security.oidc), offered on
+    # the sign-in page when the issuer and the client id are set. The client secret comes
+    # from the environment or, better, from a file readable by govops alone.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = Field(default=None, repr=False)
+    oidc_client_secret_file: Path | None = None
+    oidc_provider_name: str = Field(default="single sign-on", description="Shown on the button.")
+    oidc_scopes: str = "openid email profile"
+    # Where the provider sends the browser back; by default this server's own address as
+    # the request reached it (set it behind a reverse proxy that changes the address).
+    oidc_redirect_uri: str | None = None
+    # A person the provider names but no account matches (by a link made earlier, or by a
+    # verified e-mail address) gets a new account of this role when set; else is refused.
+    oidc_new_account_role: str | None = None
 
     @property
     def resolved_database_url(self) -> str:

@@ -329,13 +329,16 @@ def build_exchange_demo(session: Session, as_of: datetime, progress: Progress) -
     """Add the demo's exchange to a store that holds the demo figures."""
     flows = demo_flows(session, as_of.date())
     task = progress.add_task("exchange flows", total=len(flows))
+    # A provider keeping several flows connects each from its own system.
+    systems: dict[str, list[str]] = {}
     for flow in flows:
-        save_member(
-            session,
-            MemberSpec(
-                agency=flow.provider, systems=[SystemSpec(code=flow.system, name=flow.system)]
-            ),
-        )
+        systems.setdefault(flow.provider, [])
+        if flow.system not in systems[flow.provider]:
+            systems[flow.provider].append(flow.system)
+    for provider, codes in systems.items():
+        kept = [SystemSpec(code=code, name=code) for code in codes]
+        save_member(session, MemberSpec(agency=provider, systems=kept))
+    for flow in flows:
         save_flow(session, _spec(flow))
         _history(session, flow, as_of)
         progress.advance(task)

@@ -14,12 +14,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from govops.catalog.models import Agency
 from govops.core.errors import GovopsError, InvalidRequest
 from govops.datastore.models import OutboxEvent
+from govops.datastore.writes import announce
 from govops.exchange.models import AccessRule, ExchangeFlow, JobLease
 from govops.exchange.registry import may_receive
 from govops.security.permissions import Principal, Scope
@@ -32,6 +33,8 @@ MAX_FEED_PAGE = 1000
 HUB_OWNER_KIND = "government_office"
 # Where the feed records how far it was pruned (a lease row nobody ever takes).
 PRUNED_MARK = "feed-pruned-through"
+# The PostgreSQL advisory lock that writers of exchange events hold until they commit.
+EVENT_ORDER_LOCK = 0x65786368
 
 
 class CursorExpired(GovopsError):
@@ -42,6 +45,22 @@ class CursorExpired(GovopsError):
 
 def event_id(event: OutboxEvent) -> str:
     return f"govops-{event.id}"
+
+
+def announce_in_order(
+    session: Session, event_type: str, subject: str, data: dict[str, object]
+) -> None:
+    """Add an exchange event to the outbox so that events commit in outbox order.
+
+    Readers move their cursor past every position they have read. PostgreSQL draws a
+    position when the row is written, not when it commits: of two deliveries stored at
+    once, the later position could commit first, a reader move past the earlier one,
+    and that change never be sent. Holding this lock from the write to the commit makes
+    positions appear in order. SQLite has one writer at a time and needs nothing.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_ORDER_LOCK})
+    announce(session, event_type, subject, data)
 
 
 def cloud_event(event: OutboxEvent) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from govops.catalog.models import Agency
 from govops.core.db import now_utc
-from govops.datastore.writes import announce
+from govops.exchange.events import announce_in_order
 from govops.exchange.models import ExchangeFlow, FlowHealthCheck, Inbound
 
 log = logging.getLogger(__name__)
@@ -222,7 +222,7 @@ def record_health(session: Session, *, now: datetime | None = None) -> list[str]
         if changed and item.state in (FlowState.LATE, FlowState.FAILING):
             worsened.append(item.flow)
             log.warning("flow %s is %s", item.flow, item.state.value)
-            announce(
+            announce_in_order(
                 session,
                 f"exchange.flow.{item.state.value}",
                 f"flow/{item.flow}",

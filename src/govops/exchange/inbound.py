@@ -12,31 +12,33 @@ rest. Either way the receipt lists every refused row with its field and reason.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import random
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from govops.core.db import now_utc, transaction
-from govops.core.errors import Conflict, GovopsError, RejectedBatch, RowErrors
+from govops.core.errors import Conflict, GovopsError, InvalidRequest, RejectedBatch, RowErrors
 from govops.datastore.bulk import load_csv_file
 from govops.datastore.models import RawPayload
 from govops.datastore.rows import IncomingRow
 from govops.datastore.validation import RowValidator
-from govops.datastore.writes import Payload, Receipt, announce, store_observations
+from govops.datastore.writes import Payload, Receipt, store_observations
+from govops.exchange.events import announce_in_order
 from govops.exchange.formats import MEDIA_TYPES, check_body_matches, read_rows
-from govops.exchange.models import ExchangeFlow, Inbound
+from govops.exchange.models import ExchangeFlow, Inbound, PayloadPiece
 from govops.exchange.registry import flow_indicators, flow_rules, get_flow
 from govops.exchange.rules import Checked, check_ranges, check_sums, jump_warnings
 from govops.security.errors import PermissionDenied
@@ -48,6 +50,14 @@ log = logging.getLogger(__name__)
 # or none, whatever the flow's mode, and without the sum and jump rules (which need the
 # whole delivery in memory).
 BULK_BYTES = 8 * 1024 * 1024
+# Smaller CSV bodies with more rows than this take the bulk path too: the row-by-row path
+# holds every row, checked, in memory and names every series in its queries. JSON and
+# XLSX bodies, read only that way, may hold at most this many rows.
+BULK_ROWS = 20_000
+# Large payloads are kept and read back in pieces of this size.
+PIECE_BYTES = 1024 * 1024
+# The first bytes of a body, enough to tell whether it is what its content type says.
+HEAD_BYTES = 512
 # An event carries the stored observations up to this many; beyond it, the consumer
 # reads them from the submission named in the event.
 EVENT_OBSERVATIONS = 500
@@ -91,10 +101,56 @@ class Received:
     new: bool
 
 
+class Body:
+    """A delivery's body as it arrives: in memory up to the bulk size, then in a temporary
+    file, with its size, first bytes and SHA-256 counted on the way in."""
+
+    def __init__(self) -> None:
+        self.file = tempfile.SpooledTemporaryFile(max_size=BULK_BYTES)  # noqa: SIM115
+        self.size = 0
+        self.head = b""
+        self._hash = hashlib.sha256()
+
+    @classmethod
+    def of(cls, content: bytes) -> Body:
+        body = cls()
+        body.write(content)
+        return body
+
+    def write(self, chunk: bytes) -> None:
+        self.file.write(chunk)
+        self._hash.update(chunk)
+        self.size += len(chunk)
+        if len(self.head) < HEAD_BYTES:
+            self.head += chunk[: HEAD_BYTES - len(self.head)]
+
+    @property
+    def digest(self) -> str:
+        return "sha256:" + self._hash.hexdigest()
+
+    def content(self) -> bytes:
+        self.file.seek(0)
+        return self.file.read()
+
+    def pieces(self) -> Iterator[bytes]:
+        self.file.seek(0)
+        while piece := self.file.read(PIECE_BYTES):
+            yield piece
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def kept_in_pieces(fmt: str, size: int) -> bool:
+    """Whether a payload is kept in pieces: CSV above the bulk size, loaded in constant
+    memory. Other formats are read whole to be checked, so they are kept whole."""
+    return fmt == "csv" and size > BULK_BYTES
+
+
 def receive(
     sessions: sessionmaker[Session],
     flow_code: str,
-    body: bytes,
+    body: bytes | Body,
     fmt: str,
     *,
     sender: Principal | None,
@@ -102,17 +158,32 @@ def receive(
     transport: str = "push",
 ) -> Received:
     """Keep the payload and a pending delivery; refuse a sender that is not the provider."""
-    check_body_matches(fmt, body[:512])
+    if isinstance(body, bytes):
+        spooled = Body.of(body)
+        try:
+            return receive(
+                sessions,
+                flow_code,
+                spooled,
+                fmt,
+                sender=sender,
+                idempotency_key=idempotency_key,
+                transport=transport,
+            )
+        finally:
+            spooled.close()
+    check_body_matches(fmt, body.head)
     with transaction(sessions) as session:
         flow = get_flow(session, flow_code)
         if sender is not None:
             _check_sender(flow, sender)
-        digest = Payload(body, MEDIA_TYPES[fmt], "").digest
         if idempotency_key is not None:
             earlier = _earlier(session, flow.id, idempotency_key)
             if earlier is not None:
-                return _same_or_refuse(earlier, digest, idempotency_key)
-        inbound = _keep(session, flow, body, fmt, digest, sender, idempotency_key, transport)
+                return _same_or_refuse(earlier, body.digest, idempotency_key)
+        received_at = now_utc()
+        _keep_payload(session, body, fmt, received_at)
+        inbound = _keep(session, flow, body, fmt, received_at, sender, idempotency_key, transport)
     return Received(inbound, True)
 
 
@@ -142,36 +213,50 @@ def _same_or_refuse(earlier: Inbound, digest: str, key: str) -> Received:
     return Received(earlier.id, False)
 
 
+def _keep_payload(session: Session, body: Body, fmt: str, received_at: datetime) -> None:
+    """Keep the bytes as received, once per digest (content-addressed)."""
+    if kept_in_pieces(fmt, body.size):
+        already = session.scalar(
+            select(PayloadPiece.seq).where(PayloadPiece.digest == body.digest).limit(1)
+        )
+        if already is None:
+            # Written piece by piece without the ORM, so no piece stays in memory.
+            for seq, piece in enumerate(body.pieces()):
+                session.execute(
+                    insert(PayloadPiece), {"digest": body.digest, "seq": seq, "content": piece}
+                )
+        return
+    if session.get(RawPayload, body.digest) is None:
+        session.add(
+            RawPayload(
+                digest=body.digest,
+                media_type=MEDIA_TYPES[fmt],
+                size=body.size,
+                content=body.content(),
+                received_at=received_at,
+            )
+        )
+
+
 def _keep(
     session: Session,
     flow: ExchangeFlow,
-    body: bytes,
+    body: Body,
     fmt: str,
-    digest: str,
+    received_at: datetime,
     sender: Principal | None,
     idempotency_key: str | None,
     transport: str,
 ) -> int:
-    received_at = now_utc()
-    if session.get(RawPayload, digest) is None:
-        session.add(
-            RawPayload(
-                digest=digest,
-                media_type=MEDIA_TYPES[fmt],
-                size=len(body),
-                content=body,
-                received_at=received_at,
-            )
-        )
     inbound = Inbound(
         flow_id=flow.id,
         agency_id=flow.provider_agency_id,
         key_id=sender.key_id if sender else None,
         idempotency_key=idempotency_key,
         transport=transport,
-        payload_digest=digest,
+        payload_digest=body.digest,
         media_type=MEDIA_TYPES[fmt],
-        payload_size=len(body),
+        payload_size=body.size,
         received_at=received_at,
         status="pending",
     )
@@ -228,16 +313,19 @@ def _process_once(sessions: sessionmaker[Session], inbound_id: int) -> Inbound:
 
 def _process_claimed(session: Session, inbound: Inbound) -> None:
     flow = session.get(ExchangeFlow, inbound.flow_id)
-    payload = session.get(RawPayload, inbound.payload_digest)
-    assert flow is not None and payload is not None
+    assert flow is not None
     fmt = {media: name for name, media in MEDIA_TYPES.items()}[inbound.media_type]
     outcome: Outcome
     try:
         savepoint = session.begin_nested()
-        if fmt == "csv" and payload.size > BULK_BYTES:
-            outcome = _store_bulk(session, flow, inbound, payload.content)
+        if fmt == "csv" and inbound.payload_size > BULK_BYTES:
+            outcome = _store_bulk(session, flow, inbound)
         else:
-            outcome = _store_rows(session, flow, inbound, payload.content, fmt)
+            content = _content(session, inbound.payload_digest)
+            if fmt == "csv" and content.count(b"\n") > BULK_ROWS + 1:
+                outcome = _store_bulk(session, flow, inbound)
+            else:
+                outcome = _store_rows(session, flow, inbound, content, fmt)
         savepoint.commit()
     except RejectedBatch as error:
         savepoint.rollback()
@@ -266,6 +354,11 @@ def _store_rows(
     session: Session, flow: ExchangeFlow, inbound: Inbound, content: bytes, fmt: str
 ) -> Outcome:
     rows = read_rows(fmt, content)
+    if len(rows) > BULK_ROWS:
+        raise InvalidRequest(
+            f"the {fmt.upper()} body has {len(rows)} rows; at most {BULK_ROWS} are read "
+            "from JSON or XLSX, send larger deliveries as CSV"
+        )
     refused, warnings = RowErrors(), RowErrors()
     checked = _check_rows(session, flow, rows, refused, warnings)
     outcome = Outcome(rows=len(rows), refused=refused, warnings=warnings)
@@ -327,10 +420,16 @@ def _check_rows(
     return checked
 
 
-def _store_bulk(session: Session, flow: ExchangeFlow, inbound: Inbound, body: bytes) -> Outcome:
+def _content(session: Session, digest: str) -> bytes:
+    payload = session.get(RawPayload, digest)
+    assert payload is not None, f"payload {digest} was not kept"
+    return payload.content
+
+
+def _store_bulk(session: Session, flow: ExchangeFlow, inbound: Inbound) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="govops-exchange-") as folder:
         path = Path(folder) / f"{flow.code}-{inbound.id}.csv"
-        path.write_bytes(body)
+        _write_payload(session, inbound, path)
         _check_bulk_indicators(flow, path)
         report = load_csv_file(session, path, kind="exchange")
     return Outcome(
@@ -340,6 +439,34 @@ def _store_bulk(session: Session, flow: ExchangeFlow, inbound: Inbound, body: by
         accepted=report.rows,
         stored=report.rows,
     )
+
+
+def _write_payload(session: Session, inbound: Inbound, path: Path) -> None:
+    """The payload into a file, piece by piece (or whole, if it was kept whole)."""
+    digest = inbound.payload_digest
+    seqs = list(
+        session.scalars(
+            select(PayloadPiece.seq)
+            .where(PayloadPiece.digest == digest)
+            .order_by(PayloadPiece.seq)
+        )
+    )
+    if not seqs:
+        path.write_bytes(_content(session, digest))
+        return
+    with path.open("wb") as handle:
+        for seq in seqs:
+            handle.write(
+                session.execute(
+                    select(PayloadPiece.content).where(
+                        PayloadPiece.digest == digest, PayloadPiece.seq == seq
+                    )
+                ).scalar_one()
+            )
+    if path.stat().st_size != inbound.payload_size:
+        raise GovopsError(
+            f"the kept payload has {path.stat().st_size} bytes, not {inbound.payload_size}"
+        )
 
 
 def _check_bulk_indicators(flow: ExchangeFlow, path: Path) -> None:
@@ -396,7 +523,7 @@ def _finish(session: Session, flow: ExchangeFlow, inbound: Inbound, outcome: Out
             "truncated": outcome.observations is None
             or outcome.accepted > len(outcome.observations),
         }
-        announce(session, DELIVERY_EVENT, f"flow/{flow.code}", data)
+        announce_in_order(session, DELIVERY_EVENT, f"flow/{flow.code}", data)
     log.info(
         "delivery %s to flow %s: %s, %s rows, %s refused",
         inbound.id,
@@ -510,3 +637,15 @@ def replay(
         session.flush()
         ids = [copy.id for copy in copies]
     return [process(sessions, inbound_id) for inbound_id in ids]
+
+
+def recent_deliveries(session: Session, flow_id: int, limit: int = 20) -> list[Inbound]:
+    """A flow's latest deliveries, newest first."""
+    return list(
+        session.scalars(
+            select(Inbound)
+            .where(Inbound.flow_id == flow_id)
+            .order_by(Inbound.id.desc())
+            .limit(limit)
+        )
+    )

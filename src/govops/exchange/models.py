@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from govops.core.db import Base, UTCDateTime
@@ -115,6 +115,21 @@ class Inbound(Base):
     receipt: Mapped[str | None] = mapped_column(Text)
 
 
+class PayloadPiece(Base):
+    """One piece of a large delivery's payload, kept exactly as received.
+
+    A CSV delivery above the bulk size is kept in pieces rather than as one raw payload,
+    so neither the server nor the database client ever holds the whole file in memory.
+    Together the pieces are the payload whose SHA-256 is ``digest``.
+    """
+
+    __tablename__ = "exchange_payload_piece"
+
+    digest: Mapped[str] = mapped_column(String(80), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class Subscription(Base):
     """A consumer's webhook: where govops posts each change of the flows it may receive."""
 
@@ -217,6 +232,7 @@ __all__ = [
     "JobLease",
     "JobRun",
     "OutboundAddress",
+    "PayloadPiece",
     "Subscription",
     "WebhookDelivery",
 ]

@@ -269,6 +269,41 @@ def flow_indicators(flow: ExchangeFlow) -> list[str]:
     return codes
 
 
+def spec_of(session: Session, flow: ExchangeFlow) -> dict[str, Any]:
+    """The flow as the declarative file writes it, without its pull credentials."""
+    codes = dict(session.execute(select(Agency.id, Agency.code)).all())
+    spec = FlowSpec(
+        code=flow.code,
+        name_vi=flow.name_vi,
+        name_en=flow.name_en,
+        provider=codes[flow.provider_agency_id],
+        provider_system=flow.provider_system,
+        direction=Direction(flow.direction),
+        indicators=flow_indicators(flow),
+        dimensions=json.loads(flow.dimensions),
+        schedule=flow.schedule,
+        freshness_minutes=flow.freshness_minutes,
+        transport=Transport(flow.transport),
+        format=Format(flow.format),
+        validation_mode=ValidationMode(flow.validation_mode),
+        classification=Clearance(flow.classification),
+        consumers=[
+            ConsumerSpec(
+                agency=codes[rule.consumer_agency_id],
+                max_classification=Clearance(rule.max_classification),
+            )
+            for rule in consumers_of(session, flow.id)
+        ],
+        rules=flow_rules(flow),
+        pull_url=flow.pull_url,
+    )
+    document: dict[str, Any] = spec.model_dump(mode="json", exclude_defaults=True)
+    # Always written out, so a reader sees the choices the defaults made.
+    for name in ("direction", "transport", "format", "validation_mode", "classification"):
+        document[name] = getattr(spec, name).value
+    return document
+
+
 def consumers_of(session: Session, flow_id: int) -> list[AccessRule]:
     return list(
         session.scalars(
@@ -305,12 +340,19 @@ def load_registry_file(session: Session, path: Path) -> LoadReport:
     An entry with an error is reported with its place and reason and skipped; the
     others are saved. Loading the same file twice changes nothing the second time.
     """
+    return load_registry_text(session, path.read_text(encoding="utf-8"), path.name)
+
+
+def load_registry_text(session: Session, text: str, name: str) -> LoadReport:
+    """As :func:`load_registry_file`, for the text of a file sent through a page."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise InvalidRequest(f"{path.name} is not valid YAML: {error}") from error
+        raise InvalidRequest(f"{name} is not valid YAML: {error}", field="file") from error
     if not isinstance(document, dict):
-        raise InvalidRequest(f"{path.name} must hold a mapping with 'members' and 'flows'")
+        raise InvalidRequest(
+            f"{name} must hold a mapping with 'members' and 'flows'", field="file"
+        )
     report = LoadReport()
     _load_entries(session, document.get("members") or [], "members", MemberSpec, report)
     _load_entries(session, document.get("flows") or [], "flows", FlowSpec, report)

@@ -155,7 +155,9 @@ def write_member(
 # --- deliveries -----------------------------------------------------------------------
 
 
-async def _read_body(request: Request) -> bytes:
+async def _read_body(request: Request) -> inbound.Body:
+    """The body as it arrives, spilled to a temporary file past the bulk size, so a large
+    delivery never sits whole in the server's memory."""
     limit = getattr(request.app.state, "exchange_max_body", MAX_BODY_BYTES)
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -164,22 +166,30 @@ async def _read_body(request: Request) -> bytes:
             "(split it, or load the file with `govops data load`)",
             limit=limit,
         )
-    body = bytearray()
+    body = inbound.Body()
+    try:
+        await _receive_into(request, body, limit)
+        if declared is not None and declared.isdigit() and body.size != int(declared):
+            raise InvalidRequest(
+                f"the body has {body.size} bytes but Content-Length says {declared}; "
+                "nothing was kept, send it again"
+            )
+    except BaseException:
+        body.close()
+        raise
+    return body
+
+
+async def _receive_into(request: Request, body: inbound.Body, limit: int) -> None:
     try:
         async for chunk in request.stream():
-            body.extend(chunk)
-            if len(body) > limit:
+            body.write(chunk)
+            if body.size > limit:
                 raise PayloadTooLarge(f"the body passed the limit of {limit} bytes", limit=limit)
     except ClientDisconnect:
         raise InvalidRequest(
             "the upload was cut short before its end; nothing was kept, send it again"
         ) from None
-    if declared is not None and declared.isdigit() and len(body) != int(declared):
-        raise InvalidRequest(
-            f"the body has {len(body)} bytes but Content-Length says {declared}; "
-            "nothing was kept, send it again"
-        )
-    return bytes(body)
 
 
 @router.post(
@@ -208,15 +218,18 @@ async def deliver(
     fmt = format_of(request.headers.get("content-type"))
     body = await _read_body(request)
     sessions = request.app.state.sessions
-    received = await run_in_threadpool(
-        inbound.receive,
-        sessions,
-        code,
-        body,
-        fmt,
-        sender=caller,
-        idempotency_key=idempotency_key,
-    )
+    try:
+        received = await run_in_threadpool(
+            inbound.receive,
+            sessions,
+            code,
+            body,
+            fmt,
+            sender=caller,
+            idempotency_key=idempotency_key,
+        )
+    finally:
+        body.close()
     delivery = await run_in_threadpool(inbound.process, sessions, received.inbound_id)
     receipt = inbound.receipt_of(delivery)
     headers = {"Location": f"/api/v1/exchange/deliveries/{delivery.id}"}
@@ -279,22 +292,22 @@ async def stream(
 ) -> StreamingResponse:
     """Server-Sent Events: each change the caller may receive, as it is stored."""
     sessions = request.app.state.sessions
-    after = await run_in_threadpool(_stream_start, sessions, last_event_id)
+    after = await run_in_threadpool(stream_start, sessions, last_event_id)
     return StreamingResponse(
-        _event_stream(request, caller, after),
+        event_stream(request, caller, after),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
 
-def _stream_start(sessions: Any, last_event_id: str | None) -> int:
+def stream_start(sessions: Any, last_event_id: str | None) -> int:
     if last_event_id:
         return events.parse_cursor(last_event_id.removeprefix("govops-"))
     with sessions() as session:
         return events.newest_event_id(session)
 
 
-async def _event_stream(request: Request, caller: Principal, after: int) -> AsyncIterator[str]:
+async def event_stream(request: Request, caller: Principal, after: int) -> AsyncIterator[str]:
     sessions = request.app.state.sessions
     yield "retry: 2000\n\n"
     quiet = 0.0

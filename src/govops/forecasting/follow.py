@@ -4,21 +4,24 @@ Every stored batch announces itself in ``event_outbox`` in the same transaction 
 values. ``forecast_new_data`` reads the events after this package's cursor, finds the
 indicators the batches touched, runs the forecasts of those indicators (which first
 measures earlier forecasts against the new actuals), and moves the cursor
-in the same transaction: a batch is followed once, and none is missed. Run it on a
-schedule or in a loop (``govops forecast follow``).
+in the same transaction: a batch is followed once, and none is missed. ``Follower`` runs
+it in a background thread (``govops worker`` starts one), and ``govops forecast follow``
+in a loop of its own. The cursor row is locked while a pass runs, so followers in several
+processes take turns on PostgreSQL instead of forecasting the same batch twice.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from govops.catalog.models import Indicator
-from govops.core.db import now_utc
+from govops.core.db import now_utc, transaction
 from govops.datastore.formula import Formula
 from govops.datastore.models import Observation, OutboxEvent, Series
 from govops.forecasting.batch import Progress, run_forecasts, series_to_forecast
@@ -86,7 +89,7 @@ def _indicators_of(session: Session, events: list[OutboxEvent]) -> set[str]:
 
 
 def _cursor(session: Session) -> ForecastCursor:
-    cursor = session.get(ForecastCursor, CURSOR)
+    cursor = session.get(ForecastCursor, CURSOR, with_for_update=True)
     if cursor is None:
         cursor = ForecastCursor(name=CURSOR, last_event_id=0, updated_at=now_utc())
         session.add(cursor)
@@ -97,3 +100,55 @@ def _cursor(session: Session) -> ForecastCursor:
 def _advance(cursor: ForecastCursor, event_id: int, at: datetime) -> None:
     cursor.last_event_id = event_id
     cursor.updated_at = at
+
+
+class Follower:
+    """Forecasts what new data touches, every ``every`` seconds, in a background thread.
+
+    A pass that fails is logged and retried at the next look; the events it did not
+    finish stay after the cursor, since its transaction rolled back.
+    """
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        every: float = 60.0,
+        scheduler: object | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.every = every
+        self.scheduler = scheduler
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_once(self) -> ForecastRun | None:
+        with transaction(self.sessions) as session:
+            return forecast_new_data(session, scheduler=self.scheduler)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="forecast-follower", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 60.0) -> None:
+        """Stop after the pass under way, if any."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                run = self.run_once()
+            except Exception:
+                log.exception("forecasting new data failed; trying again at the next look")
+            else:
+                if run is not None:
+                    log.info(
+                        "forecast run %s after new data: %s series, %s refused",
+                        run.id,
+                        run.series_count,
+                        run.refused_count,
+                        extra={"run": run.id},
+                    )
+            self._stop.wait(self.every)

@@ -158,6 +158,49 @@ def chain_hash(content: dict[str, Any], previous_hash: str) -> str:
     return hashlib.sha256(canonical.encode() + previous_hash.encode()).hexdigest()
 
 
+# The verifier's way to the same canonical JSON, without building a dict per entry: the
+# keys in sorted order around each value, each value written as the encoder writes it
+# (tests/test_security_audit.py checks both agree on any content).
+_SORTED_PLACES = sorted(range(len(CHAINED_FIELDS)), key=lambda place: CHAINED_FIELDS[place])
+_TEMPLATE = (
+    "{"
+    + ",".join(f"{_CANONICAL.encode(CHAINED_FIELDS[place])}:%s" for place in _SORTED_PLACES)
+    + "}"
+)
+_WRITE_VALUE: dict[type, Callable[[Any], str]] = {
+    str: json.encoder.encode_basestring,  # what the encoder uses when ensure_ascii is off
+    int: int.__repr__,
+    type(None): lambda _: "null",
+}
+
+
+def canonical_json(values: Sequence[Any], recorded_at: str) -> str:
+    """The canonical JSON of an entry's values (in CHAINED_FIELDS order) whose time is
+    already canonical text; equal to ``_CANONICAL.encode(content_from_values(values))``."""
+    written = []
+    for place in _SORTED_PLACES:
+        value = recorded_at if place == 1 else values[place]
+        writer = _WRITE_VALUE.get(type(value))
+        written.append(writer(value) if writer else _CANONICAL.encode(value))
+    return _TEMPLATE % tuple(written)
+
+
+def _hash_of_row(row: Sequence[Any], previous_hash: str) -> str:
+    canonical = canonical_json(row, _canonical_stored_time(row[1]))
+    return hashlib.sha256(canonical.encode() + previous_hash.encode()).hexdigest()
+
+
+def _canonical_stored_time(stored: str | datetime) -> str:
+    # SQLite's text "2025-01-01 01:00:01.000001" is UTC: rewritten, not parsed (parsing
+    # costs as much as hashing). PostgreSQL's is canonical already (see _entries_in_order).
+    if isinstance(stored, str):
+        if len(stored) == 32 and stored.endswith("+00:00") and stored[10] == "T":
+            return stored
+        if len(stored) == 26 and stored[10] == " " and stored[19] == ".":
+            return f"{stored[:10]}T{stored[11:]}+00:00"
+    return canonical_time(stored)
+
+
 @dataclass(frozen=True)
 class ChainBreak:
     """The first entry that is not as it was written, and what is wrong with it."""
@@ -205,9 +248,13 @@ def verify_chain(
 
 def _entries_in_order(session: Session, batch_size: int) -> Iterator[list[Any]]:
     columns: list[Any] = [getattr(AuditEntry, name) for name in CHAINED_FIELDS]
-    # The time as the database gives it (SQLite: text, PostgreSQL: a datetime with zone):
-    # converting it to a datetime on SQLite would cost as much as the hashing.
+    # The time as text: SQLite's stored text, or PostgreSQL's written canonically by the
+    # server. Converting it to a datetime in Python would cost as much as the hashing.
     columns[1] = type_coerce(AuditEntry.recorded_at, String)
+    if session.get_bind().dialect.name == "postgresql":
+        columns[1] = func.to_char(
+            func.timezone("UTC", AuditEntry.recorded_at), _POSTGRES_CANONICAL_TIME
+        )
     statement = select(*columns, AuditEntry.previous_hash, AuditEntry.entry_hash).order_by(
         AuditEntry.sequence
     )
@@ -219,6 +266,9 @@ def _entries_in_order(session: Session, batch_size: int) -> Iterator[list[Any]]:
             yield list(partition)
     finally:
         result.close()
+
+
+_POSTGRES_CANONICAL_TIME = 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'
 
 
 def _check_entry(row: Any, expected: int, previous: str) -> ChainBreak | None:
@@ -235,7 +285,7 @@ def _check_entry(row: Any, expected: int, previous: str) -> ChainBreak | None:
             f"entry {sequence} was not chained after entry {sequence - 1}: entries were "
             f"reordered, or entry {sequence - 1} was altered and its hash recomputed",
         )
-    if chain_hash(content_from_values(row), stored_previous) != stored_hash:
+    if _hash_of_row(row, stored_previous) != stored_hash:
         return ChainBreak(
             sequence,
             "altered",

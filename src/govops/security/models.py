@@ -129,3 +129,19 @@ class AuditEntry(Base):
     request_id: Mapped[str | None] = mapped_column(String(100))
     previous_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class ExternalIdentity(Base):
+    """A person as an OpenID Connect provider names them, linked to their account.
+
+    The provider's subject is the only stable name it gives: e-mail addresses change, so
+    an address is used once, to make the link, and the link is used from then on.
+    """
+
+    __tablename__ = "external_identity"
+
+    issuer: Mapped[str] = mapped_column(String(300), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(255), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime)

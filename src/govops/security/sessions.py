@@ -144,6 +144,13 @@ def _is_live(session: Session, record: WebSession, at: datetime) -> bool:
     return user is not None and not user.disabled and user.password_changed_at <= record.created_at
 
 
+def password_change_due(user: User, method: str) -> bool:
+    """Whether a session started by ``method`` opens nothing until the password is
+    changed: only after signing in with a password an administrator set. A person who
+    signs in through another provider never needs that password."""
+    return user.must_change_password and method.startswith("password")
+
+
 def end_session(session: Session, token: str | None) -> None:
     """Sign out: the session of ``token`` is gone, if there was one."""
     if token:

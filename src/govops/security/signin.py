@@ -9,6 +9,7 @@ an account or from an address must wait, then are locked out for a while.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from govops.core.db import now_utc, transaction
 from govops.core.errors import GovopsError, NotFound
 from govops.core.settings import Mode, get_settings
-from govops.security import audit
+from govops.security import audit, oidc
 from govops.security.accounts import check_account_usable, principal_of, verify_sign_in
 from govops.security.errors import NotAuthenticated, PermissionDenied
 from govops.security.models import User
@@ -30,7 +31,15 @@ from govops.security.throttle import (
     check_attempt_allowed,
     record_failure,
 )
-from govops.security.totp import SecretBox, check_second_factor, requires_second_factor
+from govops.security.totp import (
+    Enrolment,
+    SecretBox,
+    check_second_factor,
+    confirm_enrolment,
+    pending_enrolment,
+    requires_second_factor,
+    start_enrolment,
+)
 
 # Who the log names for an attempt on a username that does not exist. What was typed is
 # not kept: people type passwords into the username field by mistake.
@@ -98,6 +107,12 @@ def sign_in(
 
 
 def _password_accepted(session: Session, user: User, origin: Origin) -> SignIn:
+    return first_factor_accepted(session, user, origin, method="password")
+
+
+def first_factor_accepted(session: Session, user: User, origin: Origin, *, method: str) -> SignIn:
+    """What follows once ``method`` (a password, another provider) has named the person:
+    the same second-factor rules whatever the first factor was."""
     if user.has_second_factor:
         step = SecondFactorStep.CHECK
     elif requires_second_factor(session, Role(user.role)):
@@ -106,8 +121,10 @@ def _password_accepted(session: Session, user: User, origin: Origin) -> SignIn:
         step = SecondFactorStep.NONE
     if step is SecondFactorStep.NONE:
         user.last_sign_in_at = now_utc()
-    action = "sign-in" if step is SecondFactorStep.NONE else "sign-in.password"
-    _record(session, action, user, origin, f"password accepted; second factor: {step.value}")
+    # "sign-in" once the person is in; "sign-in.password" while a code is still due.
+    action = "sign-in" if step is SecondFactorStep.NONE else f"sign-in.{method}"
+    summary = f"{method} accepted; second factor: {step.value}"
+    _record(session, action, user, origin, summary)
     return SignIn(user.id, principal_of(user), step, user.must_change_password)
 
 
@@ -126,6 +143,63 @@ def pass_second_factor(
 
     Throttled like :func:`sign_in`: a wrong code counts as a failed sign-in.
     """
+
+    def check(session: Session, user: User) -> str:
+        method = check_second_factor(session, user, code, box, at=at)
+        return f"second factor accepted: {method} code"
+
+    principal, _ = _second_step(sessions, user_id, check, mode, origin, at, limits)
+    return principal
+
+
+def begin_enrolment(sessions: sessionmaker[Session], user_id: int, box: SecretBox) -> Enrolment:
+    """The secret a person whose role requires a second factor scans at sign-in: the
+    pending one if there is one, else a new one."""
+    with transaction(sessions) as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound(f"no user {user_id}")
+        return pending_enrolment(user, box) or start_enrolment(session, user, box)
+
+
+def enrol_at_sign_in(
+    sessions: sessionmaker[Session],
+    user_id: int,
+    code: str,
+    box: SecretBox,
+    *,
+    mode: Mode,
+    origin: Origin,
+    at: datetime | None = None,
+    limits: SignInLimits | None = None,
+) -> list[str]:
+    """Confirm the secret begun by :func:`begin_enrolment` with a first code; the sign-in
+    is complete. Answer the recovery codes, to be shown once.
+
+    Throttled like :func:`pass_second_factor`.
+    """
+    codes: list[str] = []
+
+    def check(session: Session, user: User) -> str:
+        actor = audit.Actor(principal_of(user), origin.client_address, origin.request_id)
+        codes.extend(confirm_enrolment(session, user, code, box, by=actor, at=at))
+        return "second factor enrolled"
+
+    _second_step(sessions, user_id, check, mode, origin, at, limits)
+    return codes
+
+
+def _second_step(
+    sessions: sessionmaker[Session],
+    user_id: int,
+    check: Callable[[Session, User], str],
+    mode: Mode,
+    origin: Origin,
+    at: datetime | None,
+    limits: SignInLimits | None,
+) -> tuple[Principal, str]:
+    """Run ``check`` for a person past the first factor: throttled, and its refusal
+    recorded even though the step fails."""
     limits = limits or SignInLimits.from_settings(get_settings())
     with transaction(sessions) as session:
         user = session.get(User, user_id)
@@ -134,15 +208,57 @@ def pass_second_factor(
         counted = _check_throttle(session, limits, user, user.username, origin, at)
         try:
             check_account_usable(user, mode)
-            method = check_second_factor(session, user, code, box, at=at)
+            summary = check(session, user)
         except (NotAuthenticated, PermissionDenied) as error:
             refusal: GovopsError = error
             _record_refusal(session, user, refusal, origin, limits, counted)
         else:
             user.last_sign_in_at = now_utc()
-            _record(session, "sign-in", user, origin, f"second factor accepted: {method} code")
-            return principal_of(user)
+            _record(session, "sign-in", user, origin, summary)
+            return principal_of(user), summary
     raise refusal
+
+
+def sign_in_with_identity(
+    sessions: sessionmaker[Session],
+    identity: oidc.Identity,
+    config: oidc.ProviderSettings,
+    *,
+    mode: Mode,
+    origin: Origin,
+) -> SignIn:
+    """The provider named the person: find (or link, or make) the account, and go on as
+    after a password. A refusal is recorded before it is raised."""
+    with transaction(sessions) as session:
+        user: User | None = None
+        try:
+            actor = audit.Actor(UNKNOWN_USERNAME, origin.client_address, origin.request_id)
+            user = oidc.account_for(session, identity, config, by=actor)
+            check_account_usable(user, mode)
+        except (NotAuthenticated, PermissionDenied) as error:
+            refusal: GovopsError = error
+            _record_sso_refusal(session, user, identity, refusal, origin)
+        else:
+            return first_factor_accepted(session, user, origin, method=oidc.METHOD)
+    raise refusal
+
+
+def _record_sso_refusal(
+    session: Session,
+    user: User | None,
+    identity: oidc.Identity,
+    refusal: GovopsError,
+    origin: Origin,
+) -> None:
+    principal = UNKNOWN_USERNAME if user is None else principal_of(user)
+    audit.record(
+        session,
+        "sign-in.refused",
+        by=audit.Actor(principal, origin.client_address, origin.request_id),
+        object_type="user",
+        object_id=None if user is None else user.id,
+        summary=f"{oidc.METHOD}, subject {identity.subject} at {identity.issuer}: {refusal.code}",
+    )
 
 
 def _known(session: Session, username: str) -> User | None:

@@ -110,6 +110,16 @@ def start_enrolment(session: Session, user: User, box: SecretBox) -> Enrolment:
     return Enrolment(secret, uri)
 
 
+def pending_enrolment(user: User, box: SecretBox) -> Enrolment | None:
+    """The enrolment started and not confirmed yet, if any: shown again rather than
+    replaced, so a page reloaded after scanning does not void the scanned secret."""
+    if user.has_second_factor or user.totp_secret_sealed is None:
+        return None
+    secret = box.open(user.totp_secret_sealed)
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
+    return Enrolment(secret, uri)
+
+
 def confirm_enrolment(
     session: Session,
     user: User,

@@ -131,3 +131,58 @@ def remind(
         f"sent {report.sent} notices and {report.digests} digests; {report.failed} failed "
         "(tried again at the next pass)"
     )
+
+
+@tasks_app.command("contact")
+def add_contact(
+    address: Annotated[str, typer.Argument(help="E-mail address or http(s) webhook URL")],
+    agency: Annotated[
+        str | None, typer.Option(help="Agency code whose reminders go there; none: digest only")
+    ] = None,
+    digest: Annotated[bool, typer.Option(help="Also send the leaders' daily digest")] = False,
+) -> None:
+    """Register where an agency's reminders (or the daily digest) are sent."""
+    from govops.tasks.reminders import add_contact as register
+    from govops.tasks.service import agency_by_code
+
+    channel = "webhook" if address.startswith(("http://", "https://")) else "e-mail"
+    try:
+        with _writing() as session:
+            agency_id = agency_by_code(session, agency, "agency").id if agency else None
+            if agency_id is None and not digest:
+                err_console.print(
+                    "[red]error:[/red] name an --agency, or --digest for a leader's address"
+                )
+                raise typer.Exit(code=1)
+            contact = register(
+                session,
+                agency_id=agency_id,
+                channel=channel,
+                address=address,
+                receives_digest=digest,
+                by=audit.COMMAND_LINE,
+            )
+            console.print(f"contact {contact.id}: {channel} {address}")
+    except GovopsError as error:
+        _fail(error)
+
+
+@tasks_app.command("contacts")
+def list_contacts() -> None:
+    """List where reminders and digests are sent."""
+    from sqlalchemy import select
+
+    from govops.catalog.models import Agency
+    from govops.tasks.models import Contact
+
+    with _writing() as session:
+        rows = session.execute(
+            select(Contact, Agency.code)
+            .outerjoin(Agency, Agency.id == Contact.agency_id)
+            .order_by(Contact.id)
+        ).all()
+        for contact, code in rows:
+            digest = " (digest)" if contact.receives_digest else ""
+            console.print(
+                f"{contact.id}\t{code or '-'}\t{contact.channel}\t{contact.address}{digest}"
+            )

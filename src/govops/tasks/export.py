@@ -11,6 +11,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from govops.tasks.queries import TaskRow
+from govops.tasks.scorecard import ScoreLine
+from govops.tasks.status import TaskStatus
 
 COLUMNS = [
     "task",
@@ -29,6 +31,48 @@ COLUMNS = [
     "status",
     "status_vi",
 ]
+
+
+SCORECARD_COLUMNS = [
+    "rank",
+    "key",
+    "name",
+    "total",
+    "completed_on_time",
+    "completed_late",
+    "in_progress",
+    "overdue",
+    "not_started",
+    "on_time_rate",
+    "completion_rate",
+]
+
+
+def score_cells(line: ScoreLine) -> list[object]:
+    """One scorecard line as the download writes it; rates in percent, empty when none."""
+    c = line.counts
+    return [
+        line.rank,
+        line.key,
+        line.name,
+        line.total,
+        c[TaskStatus.COMPLETED_ON_TIME],
+        c[TaskStatus.COMPLETED_LATE],
+        c[TaskStatus.IN_PROGRESS],
+        c[TaskStatus.OVERDUE],
+        c[TaskStatus.NOT_STARTED],
+        None if line.on_time_rate is None else float(line.on_time_rate),
+        None if line.completion_rate is None else float(line.completion_rate),
+    ]
+
+
+def table_csv(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if cell is None else cell for cell in row])
+    return buffer.getvalue()
 
 
 def row_cells(row: TaskRow) -> list[object]:

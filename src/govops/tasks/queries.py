@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from govops.catalog.models import Agency
@@ -84,6 +84,51 @@ def list_tasks(
         query = query.where(Task.id > after_id)
     rows = session.execute(query.order_by(Task.id).limit(min(limit, MAX_PAGE)))
     return [_row(row) for row in rows]
+
+
+def tasks_by_deadline(
+    session: Session,
+    wanted: TaskFilter,
+    reader: Principal,
+    *,
+    today: date,
+    offset: int = 0,
+    limit: int = 100,
+) -> tuple[list[TaskRow], int]:
+    """A page of tasks soonest deadline first (standing duties last), and how many match.
+
+    Pages people read go by deadline, as agencies plan their work by it; the API pages by
+    id so that a cursor stays valid while tasks change.
+    """
+    query = _query(wanted, reader, today)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    ordered = query.order_by(*_BY_DEADLINE)
+    rows = session.execute(ordered.offset(offset).limit(min(limit, MAX_PAGE)))
+    return [_row(row) for row in rows], total
+
+
+def iterate_by_deadline(
+    session: Session, wanted: TaskFilter, reader: Principal, *, today: date
+) -> Iterator[TaskRow]:
+    """Every task of the filter in the order of the pages, streamed, for their downloads."""
+    query = _query(wanted, reader, today).order_by(*_BY_DEADLINE)
+    for row in session.execute(query.execution_options(yield_per=MAX_PAGE)):
+        yield _row(row)
+
+
+_BY_DEADLINE = (Occurrence.due_on.is_(None), Occurrence.due_on, Task.id)
+
+
+def status_counts(
+    session: Session, wanted: TaskFilter, reader: Principal, *, today: date
+) -> dict[TaskStatus, int]:
+    """How many of the filter's tasks are in each status, every status present."""
+    inner = _query(wanted, reader, today).subquery()
+    rows = session.execute(select(inner.c.status, func.count()).group_by(inner.c.status))
+    counts = dict.fromkeys(TaskStatus, 0)
+    for status, n in rows:
+        counts[TaskStatus(status)] = n
+    return counts
 
 
 def iterate_tasks(

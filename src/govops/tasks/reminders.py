@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from govops.catalog.models import Agency
 from govops.core.db import now_utc
-from govops.core.errors import InvalidRequest
+from govops.core.errors import Conflict, InvalidRequest
 from govops.security import audit
 from govops.tasks.access import check_assigner
 from govops.tasks.models import Contact, DigestSent, Occurrence, Reminder, Task
@@ -70,6 +70,15 @@ def add_contact(
         raise InvalidRequest(f"'{address}' is not an e-mail address", field="address")
     if channel == "webhook" and not address.startswith(("https://", "http://")):
         raise InvalidRequest(f"'{address}' is not an http(s) address", field="address")
+    same = session.scalar(
+        select(Contact.id).where(
+            (Contact.agency_id.is_(None) if agency_id is None else Contact.agency_id == agency_id)
+            & (Contact.channel == channel)
+            & (Contact.address == address)
+        )
+    )
+    if same is not None:
+        raise Conflict(f"{channel} {address} is already contact {same}", field="address")
     contact = Contact(
         agency_id=agency_id, channel=channel, address=address, receives_digest=receives_digest
     )

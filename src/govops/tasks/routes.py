@@ -31,7 +31,14 @@ from govops.security.permissions import Permission, Principal
 from govops.security.web import actor_of, require
 from govops.tasks import calendar, progress, proposals, service
 from govops.tasks.deadlines import Deadline, parse_deadline_kind
-from govops.tasks.export import tasks_csv, tasks_xlsx
+from govops.tasks.export import (
+    SCORECARD_COLUMNS,
+    score_cells,
+    table_csv,
+    table_xlsx,
+    tasks_csv,
+    tasks_xlsx,
+)
 from govops.tasks.models import (
     Attachment,
     CalendarFeed,
@@ -424,8 +431,13 @@ def decide_completion(
 # --- scorecards ------------------------------------------------------------------------
 
 
-@router.get("/tasks-scorecard", response_model=ScorecardOut)
+@router.get(
+    "/tasks-scorecard",
+    response_model=ScorecardOut,
+    responses={200: {"content": {FORMATS["csv"]: {}, FORMATS["xlsx"]: {}}}},
+)
 def read_scorecard(
+    request: Request,
     session: DbSession,
     caller: Reader,
     start: Annotated[str | None, Query(description="First deadline day counted")] = None,
@@ -434,8 +446,10 @@ def read_scorecard(
     directive: Annotated[str | None, Query(description="Only this directive's tasks")] = None,
     agency: Annotated[str | None, Query(description="Trend of this agency only")] = None,
     as_of: str | None = None,
-) -> ScorecardOut:
-    """Counts by status, rates and ranks per agency or directive, and the trend by month."""
+    format: Annotated[str | None, Query(description="json, csv or xlsx")] = None,
+) -> ScorecardOut | Response:
+    """Counts by status, rates and ranks per agency or directive, and the trend by month;
+    as CSV or XLSX, the lines and the overall total."""
     today = parse_date(as_of, field="as_of") or vietnam_today()
     first = parse_date(start, field="start") or date(today.year, 1, 1)
     last = parse_date(end, field="end") or today
@@ -451,6 +465,18 @@ def read_scorecard(
         group_by=group_by,
         directive_id=directive_id,
     )
+    chosen = choose_format(request, format)
+    if chosen != "json":
+        rows = [score_cells(line) for line in [*card.lines, card.overall]]
+        content = (
+            table_csv(SCORECARD_COLUMNS, rows)
+            if chosen == "csv"
+            else table_xlsx(SCORECARD_COLUMNS, rows, title="scorecard")
+        )
+        disposition = f'attachment; filename="scorecard.{chosen}"'
+        return Response(
+            content, media_type=FORMATS[chosen], headers={"Content-Disposition": disposition}
+        )
     agency_id = service.agency_by_code(session, agency, "agency").id if agency else None
     trend = monthly_trend(
         session, today=today, reader=caller, start=first, end=last, agency_id=agency_id

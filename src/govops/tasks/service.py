@@ -11,7 +11,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -25,7 +25,7 @@ from govops.core.text import fold, nfc
 from govops.security import audit
 from govops.security.permissions import Principal
 from govops.tasks.access import can_see, check_assigner
-from govops.tasks.deadlines import Deadline, DeadlineKind, deliverables
+from govops.tasks.deadlines import Deadline, DeadlineKind, Due, deliverables
 from govops.tasks.models import (
     Directive,
     Occurrence,
@@ -234,7 +234,37 @@ def create_task(
         get_directive(session, new.directive_id)
     dues = deliverables(new.deadline, new.assigned_on)
 
-    stamp = now_utc()
+    task = build_task(
+        new, coordinator_ids=coordinators, indicator_ids=indicators, dues=dues, stamp=now_utc()
+    )
+    session.add(task)
+    session.flush()
+    refresh_current(task)
+
+    record_event(session, task, "assigned", by, task_facts(task))
+    if not audit_each:
+        return task
+    audit.record(
+        session,
+        "task.assign",
+        by=by,
+        object_type="task",
+        object_id=task.id,
+        summary=f"{task.title} (lead agency {task.lead_agency_id})",
+    )
+    return task
+
+
+def build_task(
+    new: NewTask,
+    *,
+    coordinator_ids: Sequence[int],
+    indicator_ids: Sequence[int],
+    dues: Sequence[Due],
+    stamp: datetime,
+) -> Task:
+    """The task and its deliverables, not yet added to a session, from values already
+    checked (by :func:`create_task`, or by an import's first pass)."""
     task = Task(
         directive_id=new.directive_id,
         position=new.position.strip(),
@@ -251,8 +281,8 @@ def create_task(
         created_at=stamp,
         updated_at=stamp,
     )
-    task.coordinators = [TaskCoordinator(agency_id=agency) for agency in coordinators]
-    task.indicators = [TaskIndicator(indicator_id=indicator) for indicator in indicators]
+    task.coordinators = [TaskCoordinator(agency_id=agency) for agency in coordinator_ids]
+    task.indicators = [TaskIndicator(indicator_id=indicator) for indicator in indicator_ids]
     task.occurrences = [
         Occurrence(
             sequence=number,
@@ -269,28 +299,13 @@ def create_task(
         for number, due in enumerate(dues, start=1)
     ]
     task.search_text = fold(f"{task.title} {task.description}")
-    session.add(task)
-    session.flush()
-    refresh_current(task)
-
-    record_event(session, task, "assigned", by, _task_facts(task))
-    if not audit_each:
-        return task
-    audit.record(
-        session,
-        "task.assign",
-        by=by,
-        object_type="task",
-        object_id=task.id,
-        summary=f"{task.title} (lead agency {task.lead_agency_id})",
-    )
     return task
 
 
 def change_task(session: Session, task_id: int, changes: TaskChanges, *, by: audit.Actor) -> Task:
     check_assigner(by.principal)
     task = get_task(session, task_id, by.principal)
-    before = _task_facts(task)
+    before = task_facts(task)
     if changes.title is not None:
         task.title = _required(changes.title, "title")
     if changes.description is not None:
@@ -307,7 +322,7 @@ def change_task(session: Session, task_id: int, changes: TaskChanges, *, by: aud
     task.updated_at = now_utc()
     session.flush()
 
-    after = _task_facts(task)
+    after = task_facts(task)
     changed = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
     if changed:
         record_event(session, task, "changed", by, changed)
@@ -432,7 +447,7 @@ def _required(text: str, field_name: str) -> str:
     return cleaned
 
 
-def _task_facts(task: Task) -> dict[str, Any]:
+def task_facts(task: Task) -> dict[str, Any]:
     return {
         "title": task.title,
         "description": task.description,

@@ -22,12 +22,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govops.catalog.models import Agency, Indicator
+from govops.core.db import now_utc
 from govops.core.errors import InvalidRequest, RejectedBatch, RowErrors
 from govops.security import audit
 from govops.tasks.access import check_assigner
 from govops.tasks.deadlines import Deadline, DeadlineKind, deliverables
 from govops.tasks.models import Directive
-from govops.tasks.service import NewTask, Priority, create_task
+from govops.tasks.service import (
+    NewTask,
+    Priority,
+    build_task,
+    record_event,
+    refresh_current,
+    task_facts,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +56,8 @@ COLUMNS = [
 ]
 REQUIRED = {"title", "lead_agency", "assigned_on", "deadline_kind"}
 MAX_ROWS = 100_000
+# Rows stored per flush: large enough for batched INSERTs, small enough to keep memory flat.
+BATCH = 500
 EXAMPLE = [
     "25/CT-TTg",
     "3",
@@ -120,16 +130,17 @@ def import_tasks(
         raise RejectedBatch(errors)
 
     created = 0
+    batch: list[NewTask] = []
     for number, cells in _rows(path):
         new = reader.check(number, cells, errors)
         assert new is not None  # every row passed the first pass
-        create_task(session, new, by=by, audit_each=False)
-        created += 1
-        if created % 500 == 0:
-            session.flush()
-            session.expunge_all()
+        batch.append(new)
+        if len(batch) == BATCH:
+            created += _store(session, batch, reader, by)
+            batch = []
             if progress:
-                progress(500)
+                progress(BATCH)
+    created += _store(session, batch, reader, by)
     audit.record(
         session,
         "task.import",
@@ -140,6 +151,34 @@ def import_tasks(
     )
     log.info("imported %s tasks from %s", created, path.name)
     return ImportReport(count, created)
+
+
+def _store(session: Session, batch: list[NewTask], reader: _RowReader, by: audit.Actor) -> int:
+    """Store a batch of checked rows with two flushes, whatever its length.
+
+    The first pass checked every reference, so the tasks are built without asking the
+    database again; the batch is then let go, so memory stays flat.
+    """
+    stamp = now_utc()
+    tasks = [
+        build_task(
+            new,
+            coordinator_ids=sorted(set(new.coordinator_ids)),
+            indicator_ids=sorted({reader.indicators[code] for code in new.indicator_codes}),
+            dues=deliverables(new.deadline, new.assigned_on),
+            stamp=stamp,
+        )
+        for new in batch
+    ]
+    session.add_all(tasks)
+    session.flush()
+
+    for task in tasks:
+        refresh_current(task)
+        record_event(session, task, "assigned", by, task_facts(task))
+    session.flush()
+    session.expunge_all()
+    return len(tasks)
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -186,7 +225,9 @@ class _RowReader:
         self.directives = {
             d.number: d.id for d in session.execute(select(Directive.number, Directive.id))
         }
-        self.indicators = set(session.scalars(select(Indicator.code)))
+        self.indicators = {
+            i.code: i.id for i in session.execute(select(Indicator.code, Indicator.id))
+        }
 
     def check(self, number: int, cells: dict[str, Any], errors: RowErrors) -> NewTask | None:
         before = errors.total
@@ -198,6 +239,13 @@ class _RowReader:
             self._agency(number, "coordinating_agencies", code, errors)
             for code in _codes(cells.get("coordinating_agencies"))
         ]
+        if lead is not None and lead in coordinators:
+            errors.add(
+                number,
+                "coordinating_agencies",
+                "names the lead agency; it cannot also co-ordinate",
+                _text(cells.get("lead_agency")),
+            )
         directive = self._directive(number, _text(cells.get("directive")), errors)
         deadline = self._deadline(number, cells, errors)
         assigned_on = _date(number, "assigned_on", cells.get("assigned_on"), errors)

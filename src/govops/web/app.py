@@ -28,6 +28,7 @@ from govops.datastore.routes import router as datastore_router
 from govops.exchange.routes import router as exchange_router
 from govops.exchange.scheduler import embedded_scheduler
 from govops.forecasting.routes import router as forecasting_router
+from govops.security.bodylimit import BodySizeLimit
 from govops.security.errors import NotAuthenticated, PermissionDenied, TooManyRequests
 from govops.security.routes import router as security_router
 from govops.security.web import record_refusal
@@ -70,6 +71,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.answers = AnswerCache(settings.answer_cache_bytes)
 
     _register_errors(app)
+    # Inside the request log (added after it), so that its refusal reaches the route as it
+    # is. Exchange deliveries stream their bodies against a larger limit of their own.
+    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes, exempt=_streams_its_own_body)
     app.middleware("http")(_request_log)
     app.include_router(catalog_router)
     app.include_router(datastore_router)
@@ -159,6 +163,10 @@ def _register_errors(app: FastAPI) -> None:
         if request_id:
             response.headers["X-Request-Id"] = request_id
         return response
+
+
+def _streams_its_own_body(path: str) -> bool:
+    return path.startswith("/api/v1/exchange/flows/") and path.endswith("/deliveries")
 
 
 async def _record_refusal(request: Request, error: GovopsError) -> None:

@@ -27,7 +27,13 @@ from govops.security.accounts import principal_of
 from govops.security.errors import NotAuthenticated, PermissionDenied
 from govops.security.models import User
 from govops.security.permissions import Permission, Principal, has_permission
-from govops.security.sessions import COOKIE_NAME, WebSession, csrf_matches, look_up
+from govops.security.sessions import (
+    COOKIE_NAME,
+    WebSession,
+    csrf_matches,
+    look_up,
+    password_change_due,
+)
 from govops.web.i18n import choose_language
 
 LANGUAGE_COOKIE = "govops_lang"
@@ -35,6 +41,11 @@ LANGUAGE_COOKIE = "govops_lang"
 
 class SignInNeeded(NotAuthenticated):
     """A page asked for without a live session: answered by a trip to the sign-in page."""
+
+
+class PasswordChangeNeeded(SignInNeeded):
+    """A session whose person must change the password before any page: the sign-in
+    page sends them on to the change."""
 
 
 class PageRefused(PermissionDenied):
@@ -74,7 +85,11 @@ def page_caller(request: Request, needed: SecurityScopes) -> Viewer:
         record = look_up(session, request.cookies.get(COOKIE_NAME))
         if record is None or record.awaiting_second_factor:
             raise SignInNeeded("sign in to open this page")
-        viewer = _viewer(session, record, language_of(request))
+        user = session.get(User, record.user_id)
+        assert user is not None  # look_up answers only sessions of existing people
+        if password_change_due(user, record.method):
+            raise PasswordChangeNeeded("change the password to open this page")
+        viewer = _viewer(session, user, record, language_of(request))
     request.state.principal = viewer.principal
     for name in needed.scopes:
         if not viewer.may(Permission(name)):
@@ -82,9 +97,7 @@ def page_caller(request: Request, needed: SecurityScopes) -> Viewer:
     return viewer
 
 
-def _viewer(session: Session, record: WebSession, language: str) -> Viewer:
-    user = session.get(User, record.user_id)
-    assert user is not None  # look_up answers only sessions of existing people
+def _viewer(session: Session, user: User, record: WebSession, language: str) -> Viewer:
     agency = session.get(Agency, user.agency_id) if user.agency_id else None
     agency_name = None
     if agency is not None:

@@ -27,6 +27,7 @@ from govops.datastore.analytics import DataAnswer, DataQuery, run_query
 from govops.datastore.export import answer_csv, answer_xlsx
 from govops.datastore.models import Observation, Series
 from govops.datastore.transforms import Transform
+from govops.forecasting.fan import ShownSeries, forecast_fan
 from govops.security.permissions import Permission
 from govops.security.web import record_export
 from govops.web import i18n
@@ -108,6 +109,14 @@ class Choice:
         }
         return urlencode({k: v for k, v in values.items() if v}, doseq=True)
 
+    @property
+    def as_of_day(self) -> date | None:
+        """The day ``as_of`` names, when it is a day (as the page's date field gives it)."""
+        try:
+            return date.fromisoformat(self.as_of or "")
+        except ValueError:
+            return None
+
 
 def _choice(
     transform: Transform,
@@ -180,6 +189,7 @@ def indicator_page(
         "periods": periods,
         "table": _table(answer, periods),
         "chart_spec": chart_spec(answer, choice.chart, viewer.language),
+        "forecast_notes": [],
         "transforms": TRANSFORMS,
         "areas": _area_choices(session, day),
         "revisions": revisions(session, indicator),
@@ -187,7 +197,30 @@ def indicator_page(
         "start": choice.start or (periods[0].code if periods else ""),
         "end": choice.end or (periods[-1].code if periods else ""),
     }
+    if choice.chart == "line" and choice.transform is Transform.NONE:
+        context["forecast_notes"] = _add_forecast_fan(session, answer, choice, viewer, context)
     return render(request, viewer, "indicator.html", context)
+
+
+def _add_forecast_fan(
+    session: Session, answer: DataAnswer, choice: Choice, viewer: Viewer, context: dict[str, Any]
+) -> list[str]:
+    """The stored forecasts' fans (80% and 95%) on the line chart; the notes to show."""
+    shown = []
+    for item in answer.series[:MAX_CHART_AREAS]:
+        known = [p for p in item.points if p.value is not None]
+        last = known[-1] if known else None
+        value = _plain(last.value) if last else None
+        shown.append(ShownSeries(item.area, last.period if last else None, value))
+    as_of = parse_instant(choice.as_of, field="as_of")
+    fan = forecast_fan(
+        session, indicator=answer.indicator, shown=shown, language=viewer.language, as_of=as_of
+    )
+    spec = context["chart_spec"]
+    spec["data"].extend(fan.traces)
+    spec["layout"]["annotations"] = fan.annotations
+    spec["layout"]["shapes"] = fan.shapes
+    return fan.notes
 
 
 def _reading_day(request: Request, periods: list[Period]) -> date:
@@ -214,7 +247,8 @@ def chart_spec(answer: DataAnswer, chart: str, language: str) -> dict[str, Any]:
     """Plotly's data and layout: a line over time, or bars comparing areas' latest values."""
     series = answer.series[:MAX_CHART_AREAS]
     gettext = i18n.translations(language).gettext
-    unit = gettext(answer.unit) if answer.transform is not Transform.NONE else _unit(answer)
+    transformed = answer.transform is not Transform.NONE
+    unit = gettext(answer.unit) if transformed else _unit(answer, language)
     layout: dict[str, Any] = {
         "margin": {"l": 60, "r": 20, "t": 20, "b": 60},
         "yaxis": {"title": {"text": unit}, "separatethousands": True},
@@ -255,8 +289,12 @@ def _bars(series: list[Any], language: str) -> dict[str, Any]:
     }
 
 
-def _unit(answer: DataAnswer) -> str:
-    return answer.indicator.unit.symbol or answer.indicator.unit.name_en
+def _unit(answer: DataAnswer, language: str) -> str:
+    """The unit as the reader's language names it (symbols such as "USD mn" are English)."""
+    unit = answer.indicator.unit
+    if unit.symbol == "%":
+        return unit.symbol
+    return unit.name_vi if language == "vi" else unit.name_en
 
 
 def _area_name(area: Area, language: str) -> str:

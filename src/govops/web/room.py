@@ -9,19 +9,22 @@ behind one address must share the data folder, or show their own lists.
 from __future__ import annotations
 
 import json
+import pickle
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from govops.catalog.areas import NATION_CODE
-from govops.catalog.models import Indicator
+from govops.catalog.models import Indicator, IndicatorGroup, group_member
 from govops.catalog.service import find_indicators, get_indicator
 from govops.core.errors import InvalidRequest, NotFound
 from govops.core.periods import Frequency, Period
 from govops.datastore.analytics import DataQuery, Point, run_query
+from govops.datastore.answers import AnswerCache
 from govops.datastore.coverage import GroupCoverage, IndicatorCoverage, coverage_report
 from govops.datastore.transforms import Transform
 from govops.security.permissions import Principal
@@ -87,8 +90,32 @@ def save_headline_codes(data_dir: Path, codes: list[str]) -> None:
 
 
 @dataclass(frozen=True)
+class Named:
+    """What a card shows of an indicator or a unit: names apart from the session."""
+
+    code: str
+    name_vi: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class CardIndicator(Named):
+    unit: Named
+
+
+def card_indicator(indicator: Indicator) -> CardIndicator:
+    unit = indicator.unit
+    return CardIndicator(
+        indicator.code,
+        indicator.name_vi,
+        indicator.name_en,
+        Named(unit.code, unit.name_vi, unit.name_en),
+    )
+
+
+@dataclass(frozen=True)
 class Card:
-    indicator: Indicator
+    indicator: CardIndicator
     period: Period | None
     value: Decimal | None
     change: Decimal | None
@@ -133,14 +160,13 @@ def headline_card(session: Session, code: str, viewer: Principal, today: date) -
     first = Period.containing(frequency, today - timedelta(days=HISTORY_DAYS)).code
     levels = _nation(session, code, first, Transform.NONE, viewer)
     known = [point for point in levels.points if point.value is not None]
+    shown = card_indicator(indicator)
     if not known:
-        return Card(indicator, None, None, None, "", indicator.decimals, ())
+        return Card(shown, None, None, None, "", indicator.decimals, ())
     latest = known[-1]
     change, change_unit = _change_on_last_year(session, indicator, known, viewer)
     trend = tuple(point.value for point in known[-SPARK_POINTS:] if point.value is not None)
-    return Card(
-        indicator, latest.period, latest.value, change, change_unit, levels.decimals, trend
-    )
+    return Card(shown, latest.period, latest.value, change, change_unit, levels.decimals, trend)
 
 
 def _change_on_last_year(
@@ -228,3 +254,52 @@ def coverage_by_agency(
         )
         for name, indicators in sorted(rows.items())
     ]
+
+
+@dataclass(frozen=True)
+class RoomFigures:
+    cards: list[Card]
+    score: Scorecard
+
+
+def room_figures(
+    session: Session, cache: AnswerCache, codes: list[str], viewer: Principal, today: date
+) -> RoomFigures:
+    """The headline cards and the scorecard, read once for as long as the data stays the same.
+
+    Every page of the room and every wall screen asks for the same figures all day; they
+    are kept in the server's answer cache under the catalogue's version, which any write of
+    data or change of the catalogue moves on, and under what decides the viewer's sight.
+    """
+    key = (
+        "situation-room",
+        tuple(codes),
+        viewer.clearance,
+        viewer.agency_id,
+        viewer.scope,
+        today,
+        catalogue_version(session),
+    )
+
+    def make() -> bytes:
+        figures = RoomFigures(
+            headline_cards(session, codes, viewer, today), scorecard(session, viewer, today)
+        )
+        # Our own objects, read back by this process alone: pickle keeps Decimal and Period.
+        return pickle.dumps(figures)
+
+    figures: RoomFigures = pickle.loads(cache.get_or_make(key, make))
+    return figures
+
+
+def catalogue_version(session: Session) -> tuple[object, ...]:
+    """Moves on with any write of data, any change of an indicator or of areas (each moves
+    an indicator's data version), a new indicator, a group's members or target."""
+    indicators = session.execute(
+        select(func.count(Indicator.id), func.coalesce(func.sum(Indicator.data_version), 0))
+    ).one()
+    groups = session.execute(
+        select(func.count(IndicatorGroup.id), func.sum(IndicatorGroup.coverage_target))
+    ).one()
+    members = session.scalar(select(func.count()).select_from(group_member))
+    return (*indicators, *groups, members)

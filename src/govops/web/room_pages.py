@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import Form, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy.orm import Session
 
 from govops.core.api import app_settings
 from govops.core.db import transaction
@@ -17,15 +20,17 @@ from govops.security.permissions import Permission
 from govops.security.web import actor_of
 from govops.web import i18n
 from govops.web.auth import DbSession, Viewer, check_form_token, require_page
+from govops.web.i18n import N_
+from govops.web.maps import DEFAULT_INDICATOR, latest_map, mappable
 from govops.web.room import (
+    RoomFigures,
     coverage_by_agency,
-    headline_cards,
     headline_codes,
     parse_headline_list,
+    room_figures,
     save_headline_codes,
-    scorecard,
 )
-from govops.web.shell import NavEntry, PageSection, page_router, render
+from govops.web.shell import NavEntry, PageSection, fragment, page_router, render
 
 router = page_router()
 Reader = Annotated[Viewer, require_page(Permission.DATA_READ)]
@@ -33,6 +38,14 @@ Editor = Annotated[Viewer, require_page(Permission.CATALOG_WRITE)]
 # Wall mode: each panel shows this long; figures are fetched again this often.
 WALL_ROTATE_SECONDS = 20
 WALL_REFRESH_SECONDS = 60
+# The panels a wall may rotate, in the order it shows them unless told otherwise.
+WALL_PANELS = ("headlines", "map", "freshness", "scorecard")
+PANEL_NAMES = {
+    "headlines": N_("Headline indicators"),
+    "map": N_("Map of the provinces"),
+    "freshness": N_("Data freshness"),
+    "scorecard": N_("Programme scorecard"),
+}
 
 
 def today_in_vietnam(request: Request) -> date:
@@ -42,11 +55,14 @@ def today_in_vietnam(request: Request) -> date:
 @router.get("/")
 def home(request: Request, session: DbSession, viewer: Reader) -> Response:
     today = today_in_vietnam(request)
-    codes = headline_codes(app_settings(request).data_dir)
-    cards = headline_cards(session, codes, viewer.principal, today)
-    score = scorecard(session, viewer.principal, today)
-    context = {"cards": cards, "score": score, "today": today}
+    figures = _room_figures(request, session, viewer, today)
+    context = {"cards": figures.cards, "score": figures.score, "today": today}
     return render(request, viewer, "home.html", context)
+
+
+def _room_figures(request: Request, session: Session, viewer: Viewer, today: date) -> RoomFigures:
+    codes = headline_codes(app_settings(request).data_dir)
+    return room_figures(session, request.app.state.answers, codes, viewer.principal, today)
 
 
 @router.get("/settings/headlines")
@@ -84,10 +100,40 @@ def headlines_save(
 @router.get("/coverage")
 def coverage_page(request: Request, session: DbSession, viewer: Reader) -> Response:
     today = today_in_vietnam(request)
-    score = scorecard(session, viewer.principal, today)
+    score = _room_figures(request, session, viewer, today).score
     agencies = coverage_by_agency(session, score, viewer.principal, viewer.language)
     context = {"score": score, "today": today, "agencies": agencies}
     return render(request, viewer, "coverage.html", context)
+
+
+@dataclass(frozen=True)
+class WallChoice:
+    """What a wall shows, as given in its address: panels in order, the map's indicator."""
+
+    panels: tuple[str, ...]
+    indicator: str
+    rotate: int
+    refresh: int
+
+    def query_string(self) -> str:
+        return urlencode({"panel": list(self.panels), "indicator": self.indicator}, doseq=True)
+
+
+def wall_choice(panel: list[str] | None, indicator: str, rotate: int, refresh: int) -> WallChoice:
+    chosen = tuple(dict.fromkeys(name.strip() for name in panel or [] if name.strip()))
+    for name in chosen:
+        if name not in WALL_PANELS:
+            raise InvalidRequest(
+                f"panel: '{name}' is not a panel of the wall; choose from "
+                + ", ".join(WALL_PANELS),
+                field="panel",
+            )
+    return WallChoice(chosen or WALL_PANELS, indicator.upper(), rotate, refresh)
+
+
+PanelQuery = Annotated[list[str] | None, Query(max_length=20)]
+MapIndicator = Annotated[str, Query(max_length=60)]
+Seconds = Annotated[int, Query(ge=0, le=3600)]
 
 
 @router.get("/wall")
@@ -95,39 +141,56 @@ def wall(
     request: Request,
     session: DbSession,
     viewer: Reader,
-    rotate: Annotated[int, Query(ge=0, le=3600)] = WALL_ROTATE_SECONDS,
-    refresh: Annotated[int, Query(ge=0, le=3600)] = WALL_REFRESH_SECONDS,
+    panel: PanelQuery = None,
+    indicator: MapIndicator = DEFAULT_INDICATOR,
+    rotate: Seconds = WALL_ROTATE_SECONDS,
+    refresh: Seconds = WALL_REFRESH_SECONDS,
 ) -> Response:
-    today = today_in_vietnam(request)
-    codes = headline_codes(app_settings(request).data_dir)
+    choice = wall_choice(panel, indicator, rotate, refresh)
     context = {
-        "cards": headline_cards(session, codes, viewer.principal, today),
-        "score": scorecard(session, viewer.principal, today),
-        "rotate": rotate,
-        "refresh": refresh,
-        "updated": datetime.now(i18n.VIETNAM),
+        **_wall_figures(request, session, viewer, choice),
+        "choice": choice,
+        "all_panels": WALL_PANELS,
+        "panel_names": PANEL_NAMES,
+        "mappable": mappable(session, viewer.principal),
     }
     return render(request, viewer, "wall.html", context)
 
 
 @router.get("/wall/data")
-def wall_data(request: Request, session: DbSession, viewer: Reader) -> JSONResponse:
-    """The wall's figures as text ready to show, fetched again without a reload."""
+def wall_data(
+    request: Request,
+    session: DbSession,
+    viewer: Reader,
+    panel: PanelQuery = None,
+    indicator: MapIndicator = DEFAULT_INDICATOR,
+) -> JSONResponse:
+    """Each chosen panel's HTML as it is now, swapped in by the wall without a reload."""
+    choice = wall_choice(panel, indicator, WALL_ROTATE_SECONDS, WALL_REFRESH_SECONDS)
+    figures = _wall_figures(request, session, viewer, choice)
+    panels = {
+        name: fragment(request, viewer, "wall_panel.html", {**figures, "panel": name})
+        for name in choice.panels
+    }
+    gettext = i18n.translations(viewer.language).gettext
+    updated = i18n.instant(figures["updated"], viewer.language)
+    return JSONResponse({"panels": panels, "updated": gettext("Updated") + " " + updated})
+
+
+def _wall_figures(
+    request: Request, session: Session, viewer: Viewer, choice: WallChoice
+) -> dict[str, Any]:
+    """The figures of the chosen panels only: a wall of one map reads no headline."""
     today = today_in_vietnam(request)
-    language = viewer.language
-    codes = headline_codes(app_settings(request).data_dir)
-    fields: dict[str, str] = {}
-    for card in headline_cards(session, codes, viewer.principal, today):
-        code = card.indicator.code
-        fields[f"{code}.value"] = i18n.number(card.value, card.decimals, language)
-        fields[f"{code}.change"] = i18n.signed(card.change, 1, language)
-        fields[f"{code}.period"] = i18n.period_label(card.period, language)
-    score = scorecard(session, viewer.principal, today)
-    for group in score.groups:
-        fields[f"coverage.{group.code}"] = i18n.number(group.share * 100, 0, language) + " %"
-    gettext = i18n.translations(language).gettext
-    updated = i18n.instant(datetime.now(i18n.VIETNAM), language)
-    return JSONResponse({"fields": fields, "updated": gettext("Updated") + " " + updated})
+    figures: dict[str, Any] = {"updated": datetime.now(i18n.VIETNAM)}
+    if {"headlines", "scorecard", "freshness"} & set(choice.panels):
+        room = _room_figures(request, session, viewer, today)
+        figures.update(cards=room.cards, score=room.score)
+    if "map" in choice.panels:
+        figures["wall_map"] = latest_map(
+            session, choice.indicator, viewer.principal, viewer.language
+        )
+    return figures
 
 
 section = PageSection(

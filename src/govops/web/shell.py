@@ -173,19 +173,24 @@ def render(
     status_code: int = 200,
 ) -> HTMLResponse:
     """A page of ``template`` in the viewer's language."""
+    html = fragment(request, viewer, template, {**(context or {}), "nav": navigation(viewer)})
+    return HTMLResponse(html, status_code=status_code)
+
+
+def fragment(
+    request: Request, viewer: Viewer | None, template: str, context: dict[str, Any] | None = None
+) -> str:
+    """The HTML of ``template`` in the viewer's language: a page, or a part a script swaps in."""
     language = viewer.language if viewer else language_of(request)
-    page = ENVIRONMENT.get_template(template)
-    html = page.render(
+    return ENVIRONMENT.get_template(template).render(
         {
             **_helpers(language),
             "request": request,
             "viewer": viewer,
             "demo": request.app.state.settings.mode == Mode.DEMO,
             **(context or {}),
-        },
-        nav=navigation(viewer),
+        }
     )
-    return HTMLResponse(html, status_code=status_code)
 
 
 def _helpers(language: str) -> dict[str, Any]:

@@ -10,9 +10,10 @@ token seen before the sign-in completed is worth nothing after it.
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from fastapi import Form, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -21,7 +22,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from govops.core.api import app_settings
 from govops.core.db import transaction
 from govops.core.errors import GovopsError
+from govops.security import audit
+from govops.security.accounts import change_password, principal_of
+from govops.security.errors import WrongCredentials
 from govops.security.models import User
+from govops.security.oidc import METHOD as SSO_METHOD
+from govops.security.oidc import (
+    Provider,
+    ProviderSettings,
+    discover,
+    finish_authorization,
+    start_authorization,
+)
 from govops.security.sessions import (
     COOKIE_NAME,
     clear_session_cookie,
@@ -29,18 +41,32 @@ from govops.security.sessions import (
     csrf_matches,
     end_session,
     look_up,
+    password_change_due,
     set_session_cookie,
     start_browser_session,
     start_session,
 )
-from govops.security.signin import Origin, SecondFactorStep, pass_second_factor, sign_in
-from govops.security.totp import secret_box_for
+from govops.security.signin import (
+    Origin,
+    SecondFactorStep,
+    SignIn,
+    begin_enrolment,
+    enrol_at_sign_in,
+    pass_second_factor,
+    sign_in,
+    sign_in_with_identity,
+)
+from govops.security.totp import Enrolment, secret_box_for
 from govops.web.auth import LANGUAGE_COOKIE, language_of, safe_next
 from govops.web.i18n import LANGUAGES, translations
 from govops.web.shell import page_router, render
 
+log = logging.getLogger(__name__)
 router = page_router()
 FORM_COOKIE = "govops_form"
+CODE_PAGE = "/signin/code"
+ENROL_PAGE = "/signin/enrol"
+PASSWORD_PAGE = "/signin/password"
 
 
 def _origin(request: Request) -> Origin:
@@ -61,9 +87,8 @@ def _form_page(
     form_token: str | None = None,
 ) -> HTMLResponse:
     token = form_token or request.cookies.get(FORM_COOKIE) or secrets.token_urlsafe(24)
-    response = render(
-        request, None, template, {**context, "form_token": token}, status_code=status_code
-    )
+    context = {**context, "form_token": token, "sso": _sso_offer(request)}
+    response = render(request, None, template, context, status_code=status_code)
     response.set_cookie(
         FORM_COOKIE, token, httponly=True, secure=_secure(request), samesite="strict"
     )
@@ -77,7 +102,29 @@ def _form_token_ok(request: Request, sent: str) -> bool:
 
 @router.get("/signin")
 def signin_page(request: Request, next: Annotated[str | None, Query()] = None) -> Response:
-    return _form_page(request, "signin.html", {"next": safe_next(next), "error": None})
+    target = safe_next(next)
+    step = _step_due(request)
+    if step is not None:
+        return RedirectResponse(f"{step}?next={_quoted(target)}", status_code=303)
+    return _form_page(request, "signin.html", {"next": target, "error": None})
+
+
+def _sso_offer(request: Request) -> str | None:
+    """The provider's name for the sign-in page's button, when one is configured."""
+    config = _sso_config(request)
+    return None if config is None else config.name
+
+
+def _step_due(request: Request) -> str | None:
+    """The page of the sign-in step this browser's session still has to pass, if any."""
+    with transaction(request.app.state.sessions) as session:
+        record = look_up(session, request.cookies.get(COOKIE_NAME))
+        user = session.get(User, record.user_id) if record is not None else None
+        if record is None or user is None:
+            return None
+        if record.awaiting_second_factor:
+            return CODE_PAGE if user.has_second_factor else ENROL_PAGE
+        return PASSWORD_PAGE if password_change_due(user, record.method) else None
 
 
 @router.post("/signin")
@@ -107,37 +154,45 @@ def signin_submit(
         context["error"] = _refusal_text(error, _)
         return _form_page(request, "signin.html", context, status_code=error.status)
 
-    if accepted.second_factor is SecondFactorStep.ENROL:
-        context["error"] = _(
-            "Your role requires a second factor, which is not set up yet. "
-            "Ask an administrator to enrol it with you."
-        )
-        return _form_page(request, "signin.html", context, status_code=403)
+    return after_first_factor(request, accepted, target, method="password")
 
+
+def after_first_factor(
+    request: Request, accepted: SignIn, target: str, *, method: str
+) -> Response:
+    """The answer once a person is named (by password or another provider): a session
+    that opens only the second factor's page, or a full one."""
     response = RedirectResponse(target, status_code=303)
     with transaction(request.app.state.sessions) as session:
         user = session.get(User, accepted.user_id)
         assert user is not None
-        if accepted.second_factor is SecondFactorStep.CHECK:
-            started = start_session(
-                session,
-                user,
-                method="password",
-                awaiting_second_factor=True,
-                client_address=_origin(request).client_address,
-            )
-            set_session_cookie(response, started.token, secure=_secure(request))
-            response.headers["location"] = f"/signin/code?next={_quoted(target)}"
-        else:
+        if accepted.second_factor is SecondFactorStep.NONE:
             start_browser_session(
                 session,
                 user,
                 response,
-                method="password",
+                method=method,
                 secure=_secure(request),
                 client_address=_origin(request).client_address,
             )
+            if password_change_due(user, method):
+                response.headers["location"] = _password_page(target)
+            return response
+        started = start_session(
+            session,
+            user,
+            method=method,
+            awaiting_second_factor=True,
+            client_address=_origin(request).client_address,
+        )
+    set_session_cookie(response, started.token, secure=_secure(request))
+    step = CODE_PAGE if accepted.second_factor is SecondFactorStep.CHECK else ENROL_PAGE
+    response.headers["location"] = f"{step}?next={_quoted(target)}"
     return response
+
+
+def _password_page(target: str) -> str:
+    return f"{PASSWORD_PAGE}?next={_quoted(target)}"
 
 
 def _quoted(path: str) -> str:
@@ -149,7 +204,7 @@ def _refusal_text(error: GovopsError, _: object) -> str:
     assert callable(gettext)
     if error.status == 429:
         return str(gettext("Too many attempts. Wait a few minutes and try again."))
-    if error.code in {"account-disabled", "demo-account-refused"}:
+    if error.code in {"account-disabled", "demo-account-refused", "no-matching-account"}:
         return str(gettext("This account cannot sign in. Ask an administrator."))
     return str(gettext("The username or the password is wrong."))
 
@@ -190,6 +245,7 @@ def _check_code(request: Request, code: str, form_token: str, target: str) -> Re
         context["error"] = _("The form had expired. Please sign in again.")
         return _form_page(request, "signin_code.html", context, status_code=400, form_token=csrf)
     settings = app_settings(request)
+    method = "second factor"
     try:
         pass_second_factor(
             sessions,
@@ -210,7 +266,20 @@ def _check_code(request: Request, code: str, form_token: str, target: str) -> Re
         )
 
     response = RedirectResponse(target, status_code=303)
-    with transaction(sessions) as session:
+    if _replace_session(request, token, user_id, response, method):
+        response.headers["location"] = _password_page(target)
+    return response
+
+
+def _replace_session(
+    request: Request, token: str | None, user_id: int, response: Response, method: str
+) -> bool:
+    """End the half-signed-in session and start a full one, whose cookie ``response``
+    sets: a token seen before the sign-in completed is worth nothing after it. Answer
+    whether the password must still be changed."""
+    with transaction(request.app.state.sessions) as session:
+        first = look_up(session, token)
+        first_factor = first.method if first is not None else "password"
         end_session(session, token)
         user = session.get(User, user_id)
         assert user is not None
@@ -218,10 +287,303 @@ def _check_code(request: Request, code: str, form_token: str, target: str) -> Re
             session,
             user,
             response,
-            method="password and second factor",
+            method=f"{first_factor} and {method}"[:40],
             secure=_secure(request),
             client_address=_origin(request).client_address,
         )
+        return password_change_due(user, first_factor)
+
+
+@router.get(ENROL_PAGE)
+def enrol_page(request: Request, next: Annotated[str | None, Query()] = None) -> Response:
+    """The secret to scan into an authenticator app, for a role that requires one."""
+    pending = _pending_enrolment(request)
+    if pending is None:
+        return RedirectResponse("/signin", status_code=303)
+    user_id, csrf, _ = pending
+    enrolment = begin_enrolment(
+        request.app.state.sessions, user_id, secret_box_for(app_settings(request))
+    )
+    context = _enrol_context(enrolment, safe_next(next), error=None)
+    return _form_page(request, "signin_enrol.html", context, form_token=csrf)
+
+
+def _pending_enrolment(request: Request) -> tuple[int, str, bool] | None:
+    """The person, form token and whether the password must be changed next, of a
+    session waiting to enrol a second factor."""
+    with transaction(request.app.state.sessions) as session:
+        record = look_up(session, request.cookies.get(COOKIE_NAME))
+        if record is None or not record.awaiting_second_factor:
+            return None
+        user = session.get(User, record.user_id)
+        if user is None or user.has_second_factor:
+            return None
+        return user.id, record.csrf_token, password_change_due(user, record.method)
+
+
+def _enrol_context(enrolment: Enrolment, target: str, *, error: str | None) -> dict[str, object]:
+    # Four letters at a time, as authenticator apps show a key typed by hand.
+    key = " ".join(enrolment.secret[i : i + 4] for i in range(0, len(enrolment.secret), 4))
+    return {"next": target, "error": error, "key": key, "uri": enrolment.provisioning_uri}
+
+
+@router.post(ENROL_PAGE)
+async def enrol_submit(
+    request: Request,
+    code: Annotated[str, Form()],
+    form_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    return await run_in_threadpool(_confirm_enrolment, request, code, form_token, safe_next(next))
+
+
+def _confirm_enrolment(request: Request, code: str, form_token: str, target: str) -> Response:
+    _ = translations(_language(request)).gettext
+    pending = _pending_enrolment(request)
+    if pending is None:
+        return RedirectResponse("/signin", status_code=303)
+    user_id, csrf, must_change = pending
+    settings = app_settings(request)
+    box = secret_box_for(settings)
+    error, status = None, 400
+    if not hmac.compare_digest(csrf, form_token):
+        error = _("The form had expired. Please sign in again.")
+    else:
+        try:
+            recovery_codes = enrol_at_sign_in(
+                request.app.state.sessions,
+                user_id,
+                code,
+                box,
+                mode=settings.mode,
+                origin=_origin(request),
+            )
+        except GovopsError as refusal:
+            error, status = _code_refusal_text(refusal, _), refusal.status
+    if error is not None:
+        enrolment = begin_enrolment(request.app.state.sessions, user_id, box)
+        context = _enrol_context(enrolment, target, error=error)
+        return _form_page(
+            request, "signin_enrol.html", context, status_code=status, form_token=csrf
+        )
+
+    landing = _password_page(target) if must_change else target
+    shown: dict[str, object] = {"codes": recovery_codes, "next": landing}
+    response = render(request, None, "signin_recovery.html", shown)
+    _replace_session(
+        request, request.cookies.get(COOKIE_NAME), user_id, response, "new second factor"
+    )
+    response.headers["cache-control"] = "no-store"  # the codes are shown once
+    return response
+
+
+def _code_refusal_text(error: GovopsError, _: object) -> str:
+    gettext = _
+    assert callable(gettext)
+    if error.status == 429:
+        return str(gettext("Too many attempts. Wait a few minutes and try again."))
+    return str(gettext("The code does not match. Check the phone's clock and try again."))
+
+
+@router.get(PASSWORD_PAGE)
+def password_page(request: Request, next: Annotated[str | None, Query()] = None) -> Response:
+    """Choose a new password: required before anything else after an administrator set
+    it, and open to anyone signed in."""
+    signed_in = _signed_in(request)
+    if signed_in is None:
+        return RedirectResponse(f"/signin?next={_quoted(PASSWORD_PAGE)}", status_code=303)
+    _, csrf, forced = signed_in
+    context: dict[str, object] = {"next": safe_next(next), "error": None, "forced": forced}
+    return _form_page(request, "signin_password.html", context, form_token=csrf)
+
+
+def _signed_in(request: Request) -> tuple[int, str, bool] | None:
+    """Person, form token and whether the change is forced, of a fully signed-in session."""
+    with transaction(request.app.state.sessions) as session:
+        record = look_up(session, request.cookies.get(COOKIE_NAME))
+        if record is None or record.awaiting_second_factor:
+            return None
+        user = session.get(User, record.user_id)
+        assert user is not None
+        return user.id, record.csrf_token, password_change_due(user, record.method)
+
+
+@router.post(PASSWORD_PAGE)
+def password_submit(
+    request: Request,
+    current_password: Annotated[str, Form()],
+    new_password: Annotated[str, Form()],
+    repeated_password: Annotated[str, Form()],
+    form_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    _ = translations(_language(request)).gettext
+    target = safe_next(next)
+    signed_in = _signed_in(request)
+    if signed_in is None:
+        return RedirectResponse("/signin", status_code=303)
+    user_id, csrf, forced = signed_in
+    error, status = None, 400
+    if not hmac.compare_digest(csrf, form_token):
+        error = _("The form had expired. Please sign in again.")
+    elif new_password != repeated_password:
+        error = _("The two new passwords differ. Type the same one twice.")
+    else:
+        try:
+            _change_password(request, user_id, current_password, new_password)
+        except GovopsError as refusal:
+            error, status = _password_refusal_text(refusal, _), refusal.status
+    if error is not None:
+        context: dict[str, object] = {"next": target, "error": error, "forced": forced}
+        return _form_page(
+            request, "signin_password.html", context, status_code=status, form_token=csrf
+        )
+
+    # The change ended every session started before it, this one too: start another.
+    response = RedirectResponse(target, status_code=303)
+    with transaction(request.app.state.sessions) as session:
+        user = session.get(User, user_id)
+        assert user is not None
+        start_browser_session(
+            session,
+            user,
+            response,
+            method="new password",
+            secure=_secure(request),
+            client_address=_origin(request).client_address,
+        )
+    return response
+
+
+def _change_password(request: Request, user_id: int, current: str, new: str) -> None:
+    with transaction(request.app.state.sessions) as session:
+        user = session.get(User, user_id)
+        assert user is not None
+        origin = _origin(request)
+        actor = audit.Actor(principal_of(user), origin.client_address, origin.request_id)
+        change_password(session, user, current, new, by=actor)
+
+
+def _password_refusal_text(error: GovopsError, _: object) -> str:
+    gettext = _
+    assert callable(gettext)
+    rule = error.extensions.get("rule")
+    texts = {
+        "min-length": gettext("The new password is too short: use at least 12 characters."),
+        "max-length": gettext("The new password is too long."),
+        "username": gettext("The new password may not be the username."),
+        "common": gettext("The new password is a commonly used one. Choose another."),
+        "reuse": gettext("The new password is the current one. Choose another."),
+    }
+    if isinstance(error, WrongCredentials):
+        return str(gettext("The current password is wrong."))
+    return str(texts.get(str(rule), gettext("The new password is refused. Choose another.")))
+
+
+SSO_COOKIE = "govops_sso"
+SSO_PAGE = "/signin/sso"
+SSO_RETURN = "/signin/sso/return"
+
+
+def _sso_config(request: Request) -> ProviderSettings | None:
+    return ProviderSettings.from_settings(app_settings(request))
+
+
+def _provider(request: Request, config: ProviderSettings) -> Provider:
+    """The provider's endpoints, read from its discovery document once per server."""
+    provider: Provider | None = getattr(request.app.state, "sso_provider", None)
+    if provider is None or provider.settings != config:
+        provider = request.app.state.sso_provider = discover(config)
+    return provider
+
+
+def _return_address(request: Request, config: ProviderSettings) -> str:
+    return config.redirect_uri or str(request.base_url).rstrip("/") + SSO_RETURN
+
+
+@router.get(SSO_PAGE)
+def sso_start(request: Request, next: Annotated[str | None, Query()] = None) -> Response:
+    """Send the browser to the provider, remembering in a cookie what must come back."""
+    config = _sso_config(request)
+    if config is None:
+        return RedirectResponse("/signin", status_code=303)
+    try:
+        provider = _provider(request, config)
+    except GovopsError as error:
+        log.warning("single sign-on unavailable: %s", error.detail)
+        return _sso_failed(request, safe_next(next), 502)
+    started = start_authorization(provider, _return_address(request, config))
+    response = RedirectResponse(started.url, status_code=303)
+    remembered = ":".join(
+        [started.state, started.nonce, started.code_verifier, _quoted(safe_next(next))]
+    )
+    # Lax, not Strict: the provider's redirect back is a navigation from another site.
+    response.set_cookie(
+        SSO_COOKIE,
+        remembered,
+        max_age=600,
+        path=SSO_PAGE,
+        httponly=True,
+        secure=_secure(request),
+        samesite="lax",
+    )
+    return response
+
+
+@router.get(SSO_RETURN)
+def sso_return(
+    request: Request,
+    code: Annotated[str | None, Query()] = None,
+    state: Annotated[str | None, Query()] = None,
+) -> Response:
+    """The provider sends the browser back here with a code to trade for the ID token."""
+    config = _sso_config(request)
+    remembered = (request.cookies.get(SSO_COOKIE) or "").split(":", 3)
+    if config is None or len(remembered) != 4:
+        return RedirectResponse("/signin", status_code=303)
+    expected_state, nonce, verifier, quoted_target = remembered
+    target = safe_next(unquote(quoted_target))
+    if not (code and state and hmac.compare_digest(state, expected_state)):
+        # Refused by the person or the provider, or a return this browser never started.
+        return _sso_failed(request, target, 401)
+    settings = app_settings(request)
+    try:
+        identity = finish_authorization(
+            _provider(request, config),
+            code=code,
+            redirect_uri=_return_address(request, config),
+            code_verifier=verifier,
+            nonce=nonce,
+        )
+        accepted = sign_in_with_identity(
+            request.app.state.sessions,
+            identity,
+            config,
+            mode=settings.mode,
+            origin=_origin(request),
+        )
+    except GovopsError as error:
+        log.info("single sign-on refused: %s", error.code)
+        return _sso_failed(request, target, error.status, error)
+    response = after_first_factor(request, accepted, target, method=SSO_METHOD)
+    response.delete_cookie(SSO_COOKIE, path=SSO_PAGE)
+    return response
+
+
+def _sso_failed(
+    request: Request, target: str, status: int, error: GovopsError | None = None
+) -> Response:
+    _ = translations(_language(request)).gettext
+    if error is not None and error.code in {"no-matching-account", "account-disabled"}:
+        text = _refusal_text(error, _)
+    else:
+        text = _(
+            "Signing in through the single sign-on service failed. "
+            "Try again or sign in with a password."
+        )
+    context: dict[str, object] = {"next": target, "error": text}
+    response = _form_page(request, "signin.html", context, status_code=status)
+    response.delete_cookie(SSO_COOKIE, path=SSO_PAGE)
     return response
 
 

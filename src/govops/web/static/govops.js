@@ -14,9 +14,9 @@
     return JSON.parse(element.getAttribute(name));
   }
 
-  function drawCharts() {
+  function drawCharts(root) {
     if (!window.Plotly) { return; }
-    document.querySelectorAll("[data-chart]").forEach(function (element) {
+    root.querySelectorAll("[data-chart]").forEach(function (element) {
       var spec = readSpec(element, "data-chart");
       window.Plotly.newPlot(element, spec.data, spec.layout, PLOT_CONFIG);
     });
@@ -33,15 +33,39 @@
     window.PlotlyGeoAssets.topojson.world_110m = empty;
   }
 
-  function drawMaps() {
+  // A wall redraws its map at every refresh; the boundaries are fetched once.
+  var boundaries = {};
+
+  function boundariesAt(address) {
+    if (!boundaries[address]) {
+      boundaries[address] = fetch(address, { credentials: "same-origin" })
+        .then(function (answer) { return answer.json(); });
+    }
+    return boundaries[address];
+  }
+
+  // On a phone the legend goes under the map, which keeps the screen's whole width.
+  var NARROW = 600;
+
+  function legendBelow(spec) {
+    var bar = spec.data[0].colorbar;
+    bar.orientation = "h";
+    bar.y = 0;
+    bar.yanchor = "top";
+    bar.thickness = 14;
+    bar.title.side = "top";
+    spec.layout.margin.b = 80;
+  }
+
+  function drawMaps(root) {
     if (!window.Plotly) { return; }
     withoutWorldMap();
-    document.querySelectorAll("[data-map]").forEach(function (element) {
+    root.querySelectorAll("[data-map]").forEach(function (element) {
       var spec = readSpec(element, "data-map");
-      fetch(spec.geojson, { credentials: "same-origin" })
-        .then(function (answer) { return answer.json(); })
+      boundariesAt(spec.geojson)
         .then(function (geojson) {
           spec.data[0].geojson = geojson;
+          if (element.clientWidth < NARROW) { legendBelow(spec); }
           return window.Plotly.newPlot(element, spec.data, spec.layout, PLOT_CONFIG);
         })
         .then(function () {
@@ -62,21 +86,31 @@
     var rotate = Number(wall.getAttribute("data-rotate")) * 1000;
     var refresh = Number(wall.getAttribute("data-refresh")) * 1000;
     var source = wall.getAttribute("data-source");
-    var panels = Array.prototype.slice.call(wall.querySelectorAll(".panel"));
+    var panels = Array.prototype.slice.call(wall.querySelectorAll("[data-panel]"));
+    var received = {};
     var shown = 0;
     var status = document.querySelector(".wall-status");
 
     function show(index) {
       panels.forEach(function (panel, i) { panel.hidden = i !== index; });
       shown = index;
-      window.dispatchEvent(new Event("resize"));
+      // A plot drawn while its panel was hidden takes its size when the panel shows.
+      if (window.Plotly) {
+        panels[index].querySelectorAll(".js-plotly-plot").forEach(function (plot) {
+          window.Plotly.Plots.resize(plot);
+        });
+      }
     }
 
     function update(answer) {
-      Object.keys(answer.fields).forEach(function (key) {
-        document.querySelectorAll('[data-field="' + key + '"]').forEach(function (element) {
-          element.textContent = answer.fields[key];
-        });
+      panels.forEach(function (panel) {
+        var name = panel.getAttribute("data-panel");
+        var html = answer.panels[name];
+        if (typeof html !== "string" || html === received[name]) { return; }
+        received[name] = html;
+        panel.innerHTML = html;
+        drawCharts(panel);
+        drawMaps(panel);
       });
       if (status) { status.textContent = answer.updated; }
       wall.setAttribute("data-refreshed", String(Number(wall.getAttribute("data-refreshed") || 0) + 1));
@@ -98,14 +132,21 @@
     }
     if (refresh > 0) { window.setInterval(reload, refresh); }
     document.addEventListener("keydown", function (event) {
+      if (event.target.closest && event.target.closest("form")) { return; }
       if (event.key === "ArrowRight") { show((shown + 1) % panels.length); }
       if (event.key === "ArrowLeft") { show((shown + panels.length - 1) % panels.length); }
+    });
+    document.querySelectorAll("[data-fullscreen]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        if (document.fullscreenElement) { document.exitFullscreen(); }
+        else { document.documentElement.requestFullscreen(); }
+      });
     });
   }
 
   function start() {
-    drawCharts();
-    drawMaps();
+    drawCharts(document);
+    drawMaps(document);
     startWall();
   }
 

@@ -275,14 +275,23 @@ class SeriesWait:
 
 
 class BlockWriter:
-    """Collects rows ready for the database and writes them a block at a time."""
+    """Collects rows ready for the database and sends them a block at a time, from a thread
+    of its own.
+
+    While the database stores one block, the next is checked here: the load takes about
+    as long as the slower of the two instead of their sum (both drivers let go of the
+    interpreter's lock while the database works). A block holds the connection until it
+    is stored, and checking the next rows may need that connection to create a series, so
+    ``settle`` waits for the block in flight before any other statement.
+    """
 
     def __init__(self, session: Session, submission_id: int, received_at: datetime) -> None:
         self.session = session
         self.submission_id = submission_id
         self.default_stamp = self.stamp_text(received_at)
         self._first_row = 0
-        self._pending = 0
+        self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="govops-block")
+        self._in_flight: tuple[Future[None], int] | None = None
 
     def stamp_text(self, moment: datetime) -> str:
         raise NotImplementedError
@@ -296,34 +305,56 @@ class BlockWriter:
         value: str | None,
         status: str,
     ) -> None:
-        if self._pending == 0:
-            self._first_row = number
-        self._keep(series_id, period_start, stamp, value, status)
-        self._pending += 1
-        if self._pending >= BLOCK_ROWS:
-            self.flush()
+        raise NotImplementedError
 
-    def _keep(
-        self, series_id: int, period_start: date, stamp: str, value: str | None, status: str
-    ) -> None:
+    def _take_block(self) -> object | None:
+        """The rows collected since the last block, in the form ``_send`` takes."""
+        raise NotImplementedError
+
+    def _send(self, driver_connection: Any, block: Any) -> None:
+        raise NotImplementedError
+
+    def _refusal(self, error: Exception, first_row: int) -> Exception | None:
+        """The error to tell the sender of the file, when the database refused a row."""
         raise NotImplementedError
 
     def flush(self) -> None:
-        raise NotImplementedError
+        block = self._take_block()
+        if block is None:
+            return
+        self.settle()
+        driver = self.session.connection().connection.driver_connection
+        sent = self._sender.submit(self._send, driver, block)
+        self._in_flight = (sent, self._first_row)
+
+    def settle(self) -> None:
+        """Wait for the block in flight; its error, if any, is raised here."""
+        if self._in_flight is None:
+            return
+        sent, first_row = self._in_flight
+        self._in_flight = None
+        try:
+            sent.result()
+        except Exception as error:
+            refusal = self._refusal(error, first_row)
+            if refusal is not None:
+                raise refusal from error
+            raise
 
     def finish(self) -> None:
         self.flush()
-
-    def settle(self) -> None:
-        """Make the connection free for other statements (a no-op unless blocks are sent
-        in the background)."""
+        self.settle()
 
     def close(self) -> None:
-        """Release what the writer holds, after success or failure."""
+        # After a failure elsewhere the transaction is rolled back, which must not happen
+        # while a block is still being stored: wait for it, keeping the first error.
+        if self._in_flight is not None:
+            self._in_flight[0].exception()
+            self._in_flight = None
+        self._sender.shutdown()
 
-    def duplicate(self, error: Exception, where: str, first_row: int | None = None) -> Conflict:
-        block = self._first_row if first_row is None else first_row
-        return Conflict(f"{_DUPLICATE_ADVICE}; {where} (block from row {block})")
+    def duplicate(self, where: str, first_row: int) -> Conflict:
+        return Conflict(f"{_DUPLICATE_ADVICE}; {where} (block from row {first_row})")
 
 
 def _writer_for(session: Session, submission_id: int, received_at: datetime) -> BlockWriter:
@@ -339,6 +370,8 @@ _DUPLICATE_ADVICE = (
 
 
 class SqliteWriter(BlockWriter):
+    """Sends each block as one ``executemany`` of parameter tuples."""
+
     SQL = (
         "INSERT INTO observation (series_id, period_start, recorded_at, value, status, "
         "submission_id) VALUES (?, ?, ?, ?, ?, ?)"
@@ -347,44 +380,56 @@ class SqliteWriter(BlockWriter):
     def __init__(self, session: Session, submission_id: int, received_at: datetime) -> None:
         super().__init__(session, submission_id, received_at)
         self._rows: list[tuple[object, ...]] = []
+        self._days: dict[date, str] = {}
 
     def stamp_text(self, moment: datetime) -> str:
         return sqlite_timestamp_text(moment)
 
-    def _keep(
-        self, series_id: int, period_start: date, stamp: str, value: str | None, status: str
+    def add(
+        self,
+        number: int,
+        series_id: int,
+        period_start: date,
+        stamp: str,
+        value: str | None,
+        status: str,
     ) -> None:
-        self._rows.append(
-            (series_id, period_start.isoformat(), stamp, value, status, self.submission_id)
-        )
+        # Once per row of a file: the steps are written out here rather than called.
+        rows = self._rows
+        if not rows:
+            self._first_row = number
+        day = self._days.get(period_start)
+        if day is None:
+            day = self._days[period_start] = period_start.isoformat()
+        rows.append((series_id, day, stamp, value, status, self.submission_id))
+        if len(rows) >= BLOCK_ROWS:
+            self.flush()
 
-    def flush(self) -> None:
-        if not self._rows:
-            return
-        raw = self.session.connection().connection.driver_connection
-        cursor = raw.cursor()  # type: ignore[union-attr]
+    def _take_block(self) -> list[tuple[object, ...]] | None:
+        block, self._rows = self._rows, []
+        return block or None
+
+    def _send(self, driver_connection: Any, block: Any) -> None:
+        cursor = driver_connection.cursor()
         try:
-            cursor.executemany(self.SQL, self._rows)
-        except Exception as error:
-            if "UNIQUE" in str(error):
-                raise self.duplicate(error, "SQLite does not say which row") from error
-            raise
+            cursor.executemany(self.SQL, block)
         finally:
             cursor.close()
-        self._rows = []
-        self._pending = 0
+
+    def _refusal(self, error: Exception, first_row: int) -> Exception | None:
+        if "UNIQUE" in str(error):
+            return self.duplicate("SQLite does not say which row", first_row)
+        return None
 
 
 _COPY_NULL = "\\N"
 
 
 class CopyWriter(BlockWriter):
-    """Sends each block as one COPY on the session's connection, from a thread of its own.
+    """Sends each block as one COPY of tab-separated text.
 
-    While PostgreSQL stores one block, the next is checked here: the load takes about as
-    long as the slower of the two instead of their sum. A COPY holds the connection until
-    it ends (psycopg's lock makes any other statement wait for it), and checking the next
-    rows may need that connection to create a series, so every block is a COPY of its own.
+    A COPY holds the connection until it ends (psycopg's lock makes any other statement
+    wait for it), so every block is a COPY of its own.
     """
 
     SQL = (
@@ -397,8 +442,6 @@ class CopyWriter(BlockWriter):
         self._lines: list[str] = []
         self._suffix = f"\t{submission_id}\n"
         self._days: dict[date, str] = {}
-        self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="govops-copy")
-        self._in_flight: tuple[Future[None], int] | None = None
 
     def stamp_text(self, moment: datetime) -> str:
         return moment.isoformat()
@@ -412,7 +455,7 @@ class CopyWriter(BlockWriter):
         value: str | None,
         status: str,
     ) -> None:
-        # The base class's steps in one call: this runs once per row of a file.
+        # Once per row of a file: the steps are written out here rather than called.
         lines = self._lines
         if not lines:
             self._first_row = number
@@ -424,45 +467,18 @@ class CopyWriter(BlockWriter):
         if len(lines) >= BLOCK_ROWS:
             self.flush()
 
-    def flush(self) -> None:
-        if not self._lines:
-            return
-        block = "".join(self._lines)
-        self._lines = []
-        self._pending = 0
-        self.settle()
-        raw = self.session.connection().connection.driver_connection
-        self._in_flight = (self._sender.submit(_copy_block, raw, self.SQL, block), self._first_row)
+    def _take_block(self) -> str | None:
+        block, self._lines = self._lines, []
+        return "".join(block) or None
 
-    def settle(self) -> None:
-        """Wait for the block in flight; its error, if any, is raised here."""
-        if self._in_flight is None:
-            return
-        sent, first_row = self._in_flight
-        self._in_flight = None
-        try:
-            sent.result()
-        except Exception as error:
-            if "duplicate key" in str(error):
-                raise self.duplicate(error, _key_of(error), first_row) from error
-            raise
+    def _send(self, driver_connection: Any, block: Any) -> None:
+        with driver_connection.cursor() as cursor, cursor.copy(self.SQL) as copy:
+            copy.write(block)
 
-    def finish(self) -> None:
-        self.flush()
-        self.settle()
-
-    def close(self) -> None:
-        # After a failure elsewhere the transaction is rolled back, which must not happen
-        # while a block is still on the wire: wait for it, keeping the first error.
-        if self._in_flight is not None:
-            self._in_flight[0].exception()
-            self._in_flight = None
-        self._sender.shutdown()
-
-
-def _copy_block(raw: Any, sql: str, block: str) -> None:
-    with raw.cursor() as cursor, cursor.copy(sql) as copy:
-        copy.write(block)
+    def _refusal(self, error: Exception, first_row: int) -> Exception | None:
+        if "duplicate key" in str(error):
+            return self.duplicate(_key_of(error), first_row)
+        return None
 
 
 def _key_of(error: Exception) -> str:

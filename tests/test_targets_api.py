@@ -109,6 +109,21 @@ def test_new_thresholds_change_the_status_of_targets_at_once(store):
     assert after["status"] == "on_track"
 
 
+def test_a_threshold_finer_than_a_hundredth_of_a_percent_is_refused_by_name(store):
+    with open_client(store) as client:
+        refused = client.put(
+            f"{TARGETS}/thresholds",
+            json={"on_track_from": "0.25", "off_track_below": 2.2191787954466616e-263},
+        )
+        kept = client.put(
+            f"{TARGETS}/thresholds", json={"on_track_from": "0.6", "off_track_below": "0.25"}
+        )
+
+    problem = assert_problem(refused, 400, "invalid-request")
+    assert "off_track_below" in problem["detail"]
+    assert kept.json() == {"on_track_from": "0.6", "off_track_below": "0.25"}
+
+
 def test_a_viewer_reads_targets_but_cannot_record_one(store):
     token = person_token(store, "viewer.one", role=Role.VIEWER)
     with open_client(store) as client:

@@ -122,8 +122,10 @@ class LoadOut(BaseModel):
 
 
 class ThresholdsIn(BaseModel):
-    on_track_from: Decimal = Field(ge=0, le=1, examples=["0.7"])
-    off_track_below: Decimal = Field(ge=0, le=1, examples=["0.3"])
+    # Probabilities to a hundredth of a percent: finer steps mean nothing for a status, and
+    # a value like 2e-263 would come back in exponent form, which is not a decimal string.
+    on_track_from: Decimal = Field(ge=0, le=1, decimal_places=4, examples=["0.7"])
+    off_track_below: Decimal = Field(ge=0, le=1, decimal_places=4, examples=["0.3"])
 
 
 class ThresholdsOut(ThresholdsIn):

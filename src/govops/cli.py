@@ -285,9 +285,12 @@ def worker(
         float, typer.Option(help="Seconds between looks for new data to forecast", min=1)
     ] = 60.0,
 ) -> None:
-    """Run the exchange's jobs (pulls, webhooks, health checks) until stopped; as many
-    workers as wanted may run, each job runs on one at a time. New data starts forecasts
-    here too, so the web server never loads the forecasting libraries."""
+    """Run the background jobs: pulls, webhooks, health checks and new forecasts.
+
+    As many workers as wanted may run; each job runs on one of them at a time. Forecasts
+    of newly arrived data are made here, so the web server never loads the forecasting
+    libraries.
+    """
     from govops.exchange.scheduler import run_worker
     from govops.forecasting.follow import Follower
 

@@ -4,8 +4,9 @@ Fills a store of its own with tasks spread over every agency and two years of de
 (nine in ten dated, one in ten a monthly duty of twelve deliverables), with a realistic
 mix of completions, then times:
 
-- the service: ``compute_scorecard`` for all agencies plus the monthly trend (whole months
-  from the maintained tallies, today's month and ragged ends from the deliverables);
+- the service: ``scorecard_with_trend``, the card for all agencies and the monthly trend in one
+  reading (whole months from the maintained tallies, today's month and ragged ends from the
+  deliverables), as the scorecard's page and API call it;
 - the request: ``GET /api/v1/tasks-scorecard`` through the application (authentication,
   query, answer), in process, so the figure is the server's time without a network.
 
@@ -54,7 +55,7 @@ from govops.security.permissions import (
     Role,
 )
 from govops.tasks.models import Occurrence, Task
-from govops.tasks.scorecard import compute_scorecard, monthly_trend
+from govops.tasks.scorecard import scorecard_with_trend
 from govops.tasks.tallies import rebuild_tallies
 from govops.web.app import create_app
 
@@ -174,10 +175,7 @@ def time_service(url: str, repeats: int) -> list[float]:
     for _ in range(repeats):
         with sessions() as session:
             started = time.perf_counter()
-            compute_scorecard(
-                session, today=TODAY, reader=OPERATOR, start=TODAY - timedelta(days=730), end=TODAY
-            )
-            monthly_trend(
+            scorecard_with_trend(
                 session, today=TODAY, reader=OPERATOR, start=TODAY - timedelta(days=730), end=TODAY
             )
             timings.append(time.perf_counter() - started)

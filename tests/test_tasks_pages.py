@@ -221,6 +221,7 @@ def test_a_directive_is_registered_from_its_pasted_text_with_the_tasks_confirmed
         assert "<q>trong quý III năm 2025</q>" in review.text
         rows = confirm_rows(review.text)
         assert [row["lead"] for row in rows[:2]] == ["MOC", "UBND-*"]
+        rows[0]["indicators"] = "CPI"
         made = client.post(
             "/directives",
             data={"form_token": form, **directive_fields, **columns(rows[:2]), "keep": ["0", "1"]},
@@ -233,9 +234,10 @@ def test_a_directive_is_registered_from_its_pasted_text_with_the_tasks_confirmed
         saved = session.scalars(select(Directive).where(Directive.number == "99/CT-TTg")).one()
         tasks = session.scalars(select(Task).where(Task.directive_id == saved.id)).all()
         assert saved.document_name == "99-CT-TTg.pdf"
-    # One task for the ministry and one for each of the 34 provinces.
-    assert len(tasks) == 1 + 34
-    assert {t.deadline_kind for t in tasks} == {"date", "monthly"}
+        # One task for the ministry and one for each of the 34 provinces.
+        assert len(tasks) == 1 + 34
+        assert {t.deadline_kind for t in tasks} == {"date", "monthly"}
+        assert [len(t.indicators) for t in tasks if t.deadline_kind == "date"] == [1]
 
 
 def test_one_bad_row_stores_nothing_and_the_page_names_the_row(store, tmp_path):
@@ -246,7 +248,7 @@ def test_one_bad_row_stores_nothing_and_the_page_names_the_row(store, tmp_path):
         "signer": "Phạm Minh Chính",
         "title": "Về thí điểm",
     }
-    good = blank_row(title="Báo cáo kết quả", lead="MOC", due_on="2025-06-30")
+    good = blank_row(title="Báo cáo kết quả", lead="MOC", due_on="2025-06-30", indicators="CPI")
     early = blank_row(title="Trình đề án", lead="MOF", due_on="2025-04-01")
     with signed_in(store, tmp_path, "chuyen.vien", Role.ANALYST, "VPCP") as client:
         form = token_of(client.get("/directives/new").text)
@@ -288,6 +290,7 @@ ROW_FIELDS = [
     ("due_day", "due_day"),
     ("until", "until"),
     ("priority", "priority"),
+    ("indicators", "indicators"),
 ]
 
 
@@ -359,3 +362,18 @@ def test_a_workbook_uploaded_on_the_page_is_refused_by_row_or_imported_whole(sto
         assert "Đã nhập 2 nhiệm vụ từ 2 dòng" in done.text
     with store.session() as session:
         assert len(session.scalars(select(Task)).all()) == 2
+
+
+def test_the_pages_read_in_english_one_click_away(store, tmp_path):
+    ids = assign(store)
+    with signed_in(store, tmp_path, "chuyen.vien", Role.ANALYST, "VPCP") as client:
+        client.cookies.set("govops_lang", "en")
+        listed = client.get("/tasks").text
+        assert "Assigned tasks" in listed and ">Overdue<" in listed
+        one = client.get(f"/tasks/{ids['late']}").text
+        assert "Report progress" not in one  # the office does not report; it decides
+        assert "History" in one and "Assigned" in one
+        card = client.get("/tasks/scorecard").text
+        assert "On-time rate" in card
+        form = client.get("/directives/new").text
+        assert "Paste its text" in form or "Propose tasks" in form

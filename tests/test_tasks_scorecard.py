@@ -32,6 +32,7 @@ from govops.tasks.scorecard import (
     count_statuses,
     monthly_trend,
     rank,
+    scorecard_with_trend,
 )
 from govops.tasks.status import TaskStatus
 from govops.tasks.tallies import rebuild_tallies
@@ -198,6 +199,29 @@ def test_the_scorecard_downloads_as_csv_with_the_lines_of_the_answer(store):
     assert float(moc[header.index("on_time_rate")]) == 50.0
 
 
+def test_the_card_and_trend_read_together_equal_those_read_apart(store):
+    with store.session() as session, session.begin():
+        three_agencies(session)
+        task(session, "MOH", due_on=date(2025, 4, 12), assigned_on=date(2025, 1, 2))
+        windows = {
+            (date(2025, 4, 10), date(2025, 7, 31)): ["2025-04", "2025-05", "2025-06", "2025-07"],
+            (date(2025, 1, 1), TODAY): ["2025-04", "2025-05", "2025-06"],
+        }
+        for (start, end), months in windows.items():
+            card, trend = scorecard_with_trend(
+                session, today=TODAY, reader=OPERATOR, start=start, end=end
+            )
+            apart = compute_scorecard(session, today=TODAY, reader=OPERATOR, start=start, end=end)
+            assert [(x.key, x.counts, x.rank) for x in card.lines] == [
+                (x.key, x.counts, x.rank) for x in apart.lines
+            ]
+            alone = monthly_trend(session, today=TODAY, reader=OPERATOR, start=start, end=end)
+            assert {k: v.counts for k, v in trend.items()} == {
+                k: v.counts for k, v in alone.items()
+            }
+            assert list(trend) == months
+
+
 def test_tallies_agree_with_the_deliverables_after_every_kind_of_change(store):
     generator = random.Random(3)
     with store.session() as session, session.begin():
@@ -222,7 +246,7 @@ def test_tallies_agree_with_the_deliverables_after_every_kind_of_change(store):
                 (date(2024, 2, 10), date(2025, 2, 14)),
                 (date(2024, 3, 1), date(2024, 12, 31)),
             ):
-                for by in ("agency", "month"):
+                for by in ("agency", "month", "agency_month"):
                     fast, slow = (
                         +count_statuses(
                             session,

@@ -242,6 +242,7 @@ def test_an_officer_reports_progress_with_a_file_and_asks_for_more_time(
     signed.write_bytes(b"%PDF-1.4 signed report")
     sign_in(page, tasks_site, "xd.officer", target=f"/tasks/{tasks_site.ids['later']}")  # type: ignore[arg-type]
 
+    page.locator("summary", has_text="Báo cáo tiến độ").click()
     page.get_by_label("Nội dung báo cáo").fill("Đã hoàn thành dự thảo, đang lấy ý kiến.")
     page.get_by_label("Tiến độ, %").fill("60")
     page.locator("#report-files").set_input_files(str(signed))
@@ -252,6 +253,7 @@ def test_an_officer_reports_progress_with_a_file_and_asks_for_more_time(
     expect(report.get_by_role("link", name="bao-cao-tien-do.pdf")).to_be_visible()
     expect(page.locator(".task-status")).to_contain_text("Đang thực hiện trong hạn")
 
+    page.locator("summary", has_text="Đề nghị gia hạn").click()
     page.get_by_label("Thời hạn đề nghị").fill(days(30).isoformat())
     page.get_by_label("Lý do").fill("Chờ ý kiến thẩm định")
     page.get_by_role("button", name="Đề nghị gia hạn").click()
@@ -272,6 +274,7 @@ def test_a_completion_is_marked_by_the_agency_and_accepted_by_the_office(
 ):
     task_page = f"/tasks/{tasks_site.ids['soon']}"
     sign_in(page, tasks_site, "xd.officer", target=task_page)  # type: ignore[arg-type]
+    page.locator("summary", has_text="Báo cáo hoàn thành").click()
     page.get_by_label("Kết quả, minh chứng").fill("Đã trình Thủ tướng tại Tờ trình số 45/TTr-BXD")
     page.get_by_role("button", name="Báo cáo hoàn thành").click()
     expect(page.locator('ul.completions li[data-state="submitted"]')).to_be_visible()

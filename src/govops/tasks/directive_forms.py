@@ -55,6 +55,7 @@ class TaskRowForm:
     due_day: str = ""
     until: str = ""
     priority: str = Priority.NORMAL.value
+    indicators: str = ""
     words: dict[str, str] = field(default_factory=dict)
 
 
@@ -115,6 +116,7 @@ def register_form(
     due_day: Rows = [],  # noqa: B006
     until: Rows = [],  # noqa: B006
     priority: Rows = [],  # noqa: B006
+    indicators: Rows = [],  # noqa: B006
 ) -> Response:
     """Step two: the directive and every kept row, all stored or none."""
     check_form_token(viewer, form_token)
@@ -130,6 +132,7 @@ def register_form(
         due_day,
         until,
         priority,
+        indicators,
     ]
     rows = _posted_rows(keep, columns)
     try:
@@ -217,6 +220,7 @@ def _tasks_of(
             position=row.position[:20],
             coordinator_ids=[c for c in coordinator_ids if c != lead],
             priority=chosen_priority,
+            indicator_codes=_codes(row.indicators),
         )
         for lead in _agency_ids(session, [row.lead], "lead_agency")
     ]
@@ -265,9 +269,19 @@ def _posted_rows(keep: list[str], columns: list[list[str]]) -> list[TaskRowForm]
     kept = {value.strip() for value in keep}
     rows = []
     for index in range(count):
-        position, title, description, lead, coordinators, kind, due_on, day, until, priority = (
-            column[index].strip() for column in columns
-        )
+        (
+            position,
+            title,
+            description,
+            lead,
+            coordinators,
+            kind,
+            due_on,
+            day,
+            until,
+            priority,
+            indicator_codes,
+        ) = (column[index].strip() for column in columns)
         rows.append(
             TaskRowForm(
                 keep=str(index) in kept,
@@ -281,6 +295,7 @@ def _posted_rows(keep: list[str], columns: list[list[str]]) -> list[TaskRowForm]
                 due_day=day,
                 until=until,
                 priority=priority,
+                indicators=indicator_codes,
             )
         )
     return rows

@@ -212,6 +212,7 @@ TEXTS = {
     "short_in_progress": ("Trong hạn", "In time"),
     "short_overdue": ("Quá hạn", "Overdue"),
     "short_not_started": ("Chưa triển khai", "Not started"),
+    "indicator_codes": ("Chỉ tiêu liên quan (mã)", "Indicators concerned (codes)"),
     "choose": ("— chọn —", "— choose —"),
 }
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import Query, Request, Response
 from sqlalchemy import func, select
@@ -21,7 +21,9 @@ from govops.core.api import RowId, parse_date, split_list
 from govops.core.errors import InvalidRequest
 from govops.security.permissions import Permission
 from govops.tasks import service
+from govops.tasks.calendar import feeds_of
 from govops.tasks.export import SCORECARD_COLUMNS, score_cells, table_xlsx, tasks_xlsx
+from govops.tasks.models import Attachment, Directive, Task
 from govops.tasks.page_texts import texts
 from govops.tasks.queries import (
     TaskFilter,
@@ -30,7 +32,13 @@ from govops.tasks.queries import (
     status_counts,
     tasks_by_deadline,
 )
-from govops.tasks.scorecard import ScoreLine, compute_scorecard, monthly_trend, rank
+from govops.tasks.scorecard import (
+    ScoreLine,
+    compute_scorecard,
+    monthly_trend,
+    rank,
+    scorecard_with_trend,
+)
 from govops.tasks.service import DIRECTIVE_KINDS, Priority
 from govops.tasks.status import TaskStatus, vietnam_today
 from govops.tasks.task_view import task_context
@@ -199,8 +207,6 @@ def render_mine(
     status_code: int = 200,
 ) -> Response:
     """My agency's tasks, and my calendar addresses (a new one shown once)."""
-    from govops.tasks.calendar import feeds_of
-
     today = vietnam_today()
     rows: list[Any] = []
     total = 0
@@ -265,9 +271,15 @@ def _scorecard(
     last = parse_date(end, field="end") or today
     if last < first:
         raise InvalidRequest(f"end {last} is before start {first}", field="end")
-    card = compute_scorecard(
-        session, today=today, reader=viewer.principal, start=first, end=last, group_by=group_by
-    )
+    if group_by == "agency":
+        card, trend = scorecard_with_trend(
+            session, today=today, reader=viewer.principal, start=first, end=last
+        )
+    else:
+        card = compute_scorecard(
+            session, today=today, reader=viewer.principal, start=first, end=last, group_by=group_by
+        )
+        trend = monthly_trend(session, today=today, reader=viewer.principal, start=first, end=last)
     lines = card.lines
     if group_by == "agency" and kind:
         kinds = dict(session.execute(select(Agency.code, Agency.kind)).tuples())
@@ -277,7 +289,6 @@ def _scorecard(
             for line in lines
             if (kinds.get(line.key) in wanted if wanted else kinds.get(line.key) != "province")
         )
-    trend = monthly_trend(session, today=today, reader=viewer.principal, start=first, end=last)
     window = {"due_from": first.isoformat(), "due_to": last.isoformat()}
     return {
         "lines": lines,
@@ -304,8 +315,6 @@ def _overall(lines: list[ScoreLine]) -> ScoreLine:
 
 @router.get("/directives")
 def directives_page(request: Request, session: DbSession, viewer: Reader) -> Response:
-    from govops.tasks.models import Directive, Task
-
     counts = dict(
         session.execute(
             select(Task.directive_id, func.count()).group_by(Task.directive_id)
@@ -369,8 +378,6 @@ def task_page(request: Request, task_id: RowId, session: DbSession, viewer: Read
 def attachment_download(
     task_id: RowId, attachment_number: RowId, session: DbSession, viewer: Reader
 ) -> Response:
-    from govops.tasks.models import Attachment
-
     service.get_task(session, task_id, viewer.principal)
     found = session.get(Attachment, attachment_number)
     if found is None or found.task_id != task_id:
@@ -380,8 +387,6 @@ def attachment_download(
 
 
 def _file_response(content: bytes, media_type: str, filename: str) -> Response:
-    from urllib.parse import quote
-
     disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
     return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
 
@@ -392,8 +397,6 @@ def _xlsx(content: bytes, filename: str) -> Response:
 
 
 def _choices(session: Session) -> dict[str, Any]:
-    from govops.tasks.models import Directive
-
     return {
         "agencies": _agencies(session),
         "directive_numbers": list(

@@ -7,7 +7,6 @@ import binascii
 import json
 from datetime import date
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import func, select
@@ -29,19 +28,14 @@ from govops.core.api import (
 from govops.core.errors import InvalidRequest
 from govops.security.permissions import Permission, Principal
 from govops.security.web import actor_of, require
-from govops.tasks import calendar, progress, proposals, service
+from govops.tasks import progress, proposals, service
 from govops.tasks.deadlines import Deadline, parse_deadline_kind
 from govops.tasks.export import (
-    SCORECARD_COLUMNS,
-    score_cells,
-    table_csv,
-    table_xlsx,
     tasks_csv,
     tasks_xlsx,
 )
 from govops.tasks.models import (
     Attachment,
-    CalendarFeed,
     Comment,
     Completion,
     Directive,
@@ -51,8 +45,6 @@ from govops.tasks.models import (
 )
 from govops.tasks.queries import TaskFilter, iterate_tasks, list_tasks, parse_statuses
 from govops.tasks.schemas import (
-    CalendarIn,
-    CalendarOut,
     CommentIn,
     CommentOut,
     CompletionIn,
@@ -72,16 +64,13 @@ from govops.tasks.schemas import (
     ProposalRequest,
     ReportIn,
     ReportOut,
-    ScorecardOut,
-    ScoreLineOut,
     TaskChangesIn,
     TaskDetailOut,
     TaskIn,
     TaskOut,
     TaskPage,
 )
-from govops.tasks.scorecard import ScoreLine, compute_scorecard, monthly_trend
-from govops.tasks.status import TaskStatus, occurrence_status, vietnam_today
+from govops.tasks.status import occurrence_status, vietnam_today
 
 router = APIRouter(prefix="/api/v1", tags=["tasks"], responses=PROBLEM_RESPONSES)
 DbSession = Annotated[Session, Depends(db_session)]
@@ -190,7 +179,7 @@ def assign_task(
         new = service.NewTask(
             title=body.title,
             description=body.description,
-            directive_id=_directive_id(session, body.directive),
+            directive_id=directive_id_of(session, body.directive),
             position=body.position,
             lead_agency_id=service.agency_by_code(session, body.lead_agency, "lead_agency").id,
             coordinator_ids=_agency_ids(session, body.coordinating_agencies),
@@ -233,7 +222,7 @@ def read_tasks(
     wanted = TaskFilter(
         agency_ids=_agency_ids(session, split_list(agency), field="agency"),
         include_coordinated=involving,
-        directive_id=_directive_id(session, directive),
+        directive_id=directive_id_of(session, directive),
         statuses=parse_statuses(split_list(status)),
         due_from=parse_date(due_from, field="due_from"),
         due_to=parse_date(due_to, field="due_to"),
@@ -428,163 +417,6 @@ def decide_completion(
     return answer
 
 
-# --- scorecards ------------------------------------------------------------------------
-
-
-@router.get(
-    "/tasks-scorecard",
-    response_model=ScorecardOut,
-    responses={200: {"content": {FORMATS["csv"]: {}, FORMATS["xlsx"]: {}}}},
-)
-def read_scorecard(
-    request: Request,
-    session: DbSession,
-    caller: Reader,
-    start: Annotated[str | None, Query(description="First deadline day counted")] = None,
-    end: Annotated[str | None, Query(description="Last deadline day counted")] = None,
-    group_by: Annotated[str, Query(pattern="^(agency|directive)$")] = "agency",
-    directive: Annotated[str | None, Query(description="Only this directive's tasks")] = None,
-    agency: Annotated[str | None, Query(description="Trend of this agency only")] = None,
-    as_of: str | None = None,
-    format: Annotated[str | None, Query(description="json, csv or xlsx")] = None,
-) -> ScorecardOut | Response:
-    """Counts by status, rates and ranks per agency or directive, and the trend by month;
-    as CSV or XLSX, the lines and the overall total."""
-    today = parse_date(as_of, field="as_of") or vietnam_today()
-    first = parse_date(start, field="start") or date(today.year, 1, 1)
-    last = parse_date(end, field="end") or today
-    if last < first:
-        raise InvalidRequest(f"end {last} is before start {first}", field="end")
-    directive_id = _directive_id(session, directive)
-    card = compute_scorecard(
-        session,
-        today=today,
-        reader=caller,
-        start=first,
-        end=last,
-        group_by=group_by,
-        directive_id=directive_id,
-    )
-    chosen = choose_format(request, format)
-    if chosen != "json":
-        rows = [score_cells(line) for line in [*card.lines, card.overall]]
-        content = (
-            table_csv(SCORECARD_COLUMNS, rows)
-            if chosen == "csv"
-            else table_xlsx(SCORECARD_COLUMNS, rows, title="scorecard")
-        )
-        disposition = f'attachment; filename="scorecard.{chosen}"'
-        return Response(
-            content, media_type=FORMATS[chosen], headers={"Content-Disposition": disposition}
-        )
-    agency_id = service.agency_by_code(session, agency, "agency").id if agency else None
-    trend = monthly_trend(
-        session, today=today, reader=caller, start=first, end=last, agency_id=agency_id
-    )
-    window = {"due_from": first.isoformat(), "due_to": last.isoformat(), "as_of": today}
-    return ScorecardOut(
-        group_by=group_by,
-        as_of=today,
-        start=first,
-        end=last,
-        overall=_line_out(card.overall, {}, window),
-        lines=[_line_out(line, {group_by: line.key}, window) for line in card.lines],
-        trend=[_line_out(line, {}, window) for line in trend.values()],
-    )
-
-
-def _line_out(line: ScoreLine, narrow: dict[str, str], window: dict[str, object]) -> ScoreLineOut:
-    c = line.counts
-    query = urlencode({**narrow, **window})
-    return ScoreLineOut(
-        key=line.key,
-        name=line.name,
-        rank=line.rank,
-        total=line.total,
-        completed_on_time=c[TaskStatus.COMPLETED_ON_TIME],
-        completed_late=c[TaskStatus.COMPLETED_LATE],
-        in_progress=c[TaskStatus.IN_PROGRESS],
-        overdue=c[TaskStatus.OVERDUE],
-        not_started=c[TaskStatus.NOT_STARTED],
-        on_time_rate=None if line.on_time_rate is None else float(line.on_time_rate),
-        completion_rate=None if line.completion_rate is None else float(line.completion_rate),
-        drill_down=f"/api/v1/tasks?{query}",
-    )
-
-
-# --- calendars -------------------------------------------------------------------------
-
-
-@router.post(
-    "/task-calendars",
-    status_code=201,
-    response_model=CalendarOut,
-    responses=WRITE_PROBLEM_RESPONSES,
-)
-def create_calendar(
-    request: Request, body: CalendarIn, session: DbSession, caller: Reader
-) -> CalendarOut:
-    """A new secret calendar address for an agency's deadlines, or for your own."""
-    with session.begin():
-        agency = service.agency_by_code(session, body.agency, "agency") if body.agency else None
-        feed, secret = calendar.create_feed(
-            session, agency_id=agency.id if agency else None, by=actor_of(request, caller)
-        )
-        answer = _calendar_out(session, feed)
-    answer.address = str(request.url_for("read_calendar", secret=secret))
-    return answer
-
-
-@router.get("/task-calendars", response_model=list[CalendarOut])
-def list_calendars(session: DbSession, caller: Reader) -> list[CalendarOut]:
-    """Your calendar addresses (without their secrets)."""
-    return [_calendar_out(session, feed) for feed in calendar.feeds_of(session, caller)]
-
-
-@router.delete(
-    "/task-calendars/{feed_id}", response_model=CalendarOut, responses=WRITE_PROBLEM_RESPONSES
-)
-def revoke_calendar(
-    request: Request, feed_id: RowId, session: DbSession, caller: Reader
-) -> CalendarOut:
-    """Revoke a calendar address: calendar programs using it get 410 from then on."""
-    with session.begin():
-        feed = calendar.revoke_feed(session, feed_id, by=actor_of(request, caller))
-        answer = _calendar_out(session, feed)
-    return answer
-
-
-@router.get(
-    "/task-calendars/{secret}.ics",
-    response_class=Response,
-    responses={
-        200: {"content": {"text/calendar": {}}},
-        400: PROBLEM_RESPONSES[400],
-        404: PROBLEM_RESPONSES[404],
-        410: {"description": "A revoked calendar address"},
-    },
-)
-def read_calendar(secret: str, session: DbSession) -> Response:
-    """An iCalendar feed (RFC 5545), reached by its secret address alone."""
-    content = calendar.render_feed(session, secret, today=vietnam_today())
-    return Response(
-        content,
-        media_type="text/calendar; charset=utf-8",
-        headers={"Cache-Control": "private, max-age=300"},
-    )
-
-
-def _calendar_out(session: Session, feed: CalendarFeed) -> CalendarOut:
-    agency = session.get(Agency, feed.agency_id) if feed.agency_id else None
-    return CalendarOut(
-        id=feed.id,
-        agency=agency.code if agency else None,
-        personal=feed.user_id is not None,
-        created_at=feed.created_at,
-        revoked_at=feed.revoked_at,
-    )
-
-
 # --- helpers ----------------------------------------------------------------------------
 
 
@@ -613,7 +445,7 @@ def _agency_ids(
     return [service.agency_by_code(session, code, field).id for code in codes]
 
 
-def _directive_id(session: Session, number: str | None) -> int | None:
+def directive_id_of(session: Session, number: str | None) -> int | None:
     if not number:
         return None
     found = service.find_directive(session, number)
@@ -730,3 +562,8 @@ def _completion_out(made: Completion) -> CompletionOut:
         state=made.state,
         decision_note=made.decision_note,
     )
+
+
+from govops.tasks import calendar_routes, scorecard_routes  # noqa: E402  (their routes join)
+
+__all__ = ["calendar_routes", "router", "scorecard_routes"]

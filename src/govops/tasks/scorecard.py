@@ -94,6 +94,32 @@ def compute_scorecard(
         by=group_by,
         directive_id=directive_id,
     )
+    return _card(session, counts, group_by, today, (start, end))
+
+
+def scorecard_with_trend(
+    session: Session, *, today: date, reader: Principal, start: date, end: date
+) -> tuple[Scorecard, dict[str, ScoreLine]]:
+    """The scorecard per agency and the trend by month of the same deliverables, from one
+    reading grouped by agency and month: what the scorecard page and API show together."""
+    counts = count_statuses(
+        session, today=today, reader=reader, window=(start, end), by="agency_month"
+    )
+    by_agency: Counter[tuple[Any, TaskStatus]] = Counter()
+    by_month: Counter[tuple[Any, TaskStatus]] = Counter()
+    for ((agency, month), status), n in counts.items():
+        by_agency[(agency, status)] += n
+        by_month[(month, status)] += n
+    return _card(session, by_agency, "agency", today, (start, end)), _trend(by_month)
+
+
+def _card(
+    session: Session,
+    counts: Counter[tuple[Any, TaskStatus]],
+    group_by: str,
+    today: date,
+    window: tuple[date | None, date | None],
+) -> Scorecard:
     names = _names(session, group_by)
     lines: dict[Any, ScoreLine] = {}
     for (key, status), n in counts.items():
@@ -101,7 +127,7 @@ def compute_scorecard(
             continue
         line = lines.setdefault(key, ScoreLine(*names[key]))
         line.counts[status] += n
-    return Scorecard(group_by, today, start, end, rank(list(lines.values())))
+    return Scorecard(group_by, today, window[0], window[1], rank(list(lines.values())))
 
 
 def monthly_trend(
@@ -117,6 +143,10 @@ def monthly_trend(
     counts = count_statuses(
         session, today=today, reader=reader, window=(start, end), by="month", agency_id=agency_id
     )
+    return _trend(counts)
+
+
+def _trend(counts: Counter[tuple[Any, TaskStatus]]) -> dict[str, ScoreLine]:
     trend: dict[str, ScoreLine] = {}
     for (month, status), n in counts.items():
         label = f"{month:%Y-%m}"
@@ -192,14 +222,18 @@ def _tally_counts(
     filters: _Filters,
 ) -> Counter[tuple[Any, TaskStatus]]:
     current = _month_start(today)
-    key = {"agency": Tally.lead_agency_id, "directive": Tally.directive_key, "month": Tally.month}[
-        by
-    ]
+    columns: dict[str, list[Any]] = {
+        "agency": [Tally.lead_agency_id],
+        "directive": [Tally.directive_key],
+        "month": [Tally.month],
+        "agency_month": [Tally.lead_agency_id, Tally.month],
+    }
+    keys = columns[by]
     past = case((Tally.month < current, literal(True)), else_=literal(False)).label("past")
     query = (
-        select(key.label("key"), past, Tally.state, func.sum(Tally.count).label("n"))
+        select(*keys, past, Tally.state, func.sum(Tally.count).label("n"))
         .where(Tally.month != current)
-        .group_by(key, past, Tally.state)
+        .group_by(*keys, past, Tally.state)
     )
     if months[0] is not None:
         query = query.where(Tally.month >= months[0])
@@ -211,7 +245,8 @@ def _tally_counts(
         query = query.where(Tally.lead_agency_id == filters.agency_id)
     counts: Counter[tuple[Any, TaskStatus]] = Counter()
     for row in session.execute(query):
-        counts[(row.key, _status_of_tally(row.state, bool(row.past)))] += int(row.n)
+        key = row[0] if len(keys) == 1 else tuple(row[: len(keys)])
+        counts[(key, _status_of_tally(row.state, bool(row.past)))] += int(row.n)
     return counts
 
 
@@ -234,16 +269,19 @@ def _raw_counts(
     filters: _Filters,
 ) -> Counter[tuple[Any, TaskStatus]]:
     status = status_expression(today).label("status")
-    key = {
-        "agency": Occurrence.lead_agency_id,
-        "directive": Occurrence.directive_id,
-        "month": Occurrence.due_on,
-    }[by]
+    # Months are folded from days here: truncating dates is spelt differently per database.
+    columns: dict[str, list[Any]] = {
+        "agency": [Occurrence.lead_agency_id],
+        "directive": [Occurrence.directive_id],
+        "month": [Occurrence.due_on],
+        "agency_month": [Occurrence.lead_agency_id, Occurrence.due_on],
+    }
+    keys = columns[by]
     query = (
-        select(key.label("key"), status, func.count().label("n"))
+        select(*keys, status, func.count().label("n"))
         .where(Occurrence.due_on.is_not(None))
         .where(or_(*(_between(piece) for piece in pieces)))
-        .group_by(key, status)
+        .group_by(*keys, status)
     )
     if filters.directive_id is not None:
         query = query.where(Occurrence.directive_id == filters.directive_id)
@@ -253,7 +291,11 @@ def _raw_counts(
         query = query.join(Task, Task.id == Occurrence.task_id).where(visible_condition(reader))
     counts: Counter[tuple[Any, TaskStatus]] = Counter()
     for row in session.execute(query):
-        found = _month_start(row.key) if by == "month" else row.key
+        found: Any = row[0]
+        if by == "month":
+            found = _month_start(row[0])
+        elif by == "agency_month":
+            found = (row[0], _month_start(row[1]))
         counts[(found, TaskStatus(row.status))] += row.n
     return counts
 

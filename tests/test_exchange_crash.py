@@ -96,7 +96,7 @@ def test_a_delivery_cut_by_kill_9_is_finished_after_restart_and_its_webhook_sent
             deadline = time.monotonic() + 120
             while state(store)[0] == "pending" and time.monotonic() < deadline:
                 time.sleep(0.2)
-            received = subscriber.wait_for(1, timeout=30)
+            received = subscriber.wait_for(1, timeout=60)
         finally:
             restarted.terminate()
             restarted.wait(30)

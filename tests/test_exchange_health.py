@@ -45,6 +45,21 @@ def test_each_flow_is_live_late_failing_or_not_started(store: Store) -> None:
     assert later["LIVE"] is FlowState.LATE
 
 
+def test_a_first_delivery_still_being_checked_neither_starts_the_flow_nor_makes_it_late(
+    store: Store,
+) -> None:
+    register_flow(store, code="FIRST")
+    receive(
+        store.sessions, "FIRST", budget_csv("BUDGET_REVENUE,VN,2025-M03,1"), "csv", sender=None
+    )
+
+    with transaction(store.sessions) as session:
+        worsened = record_health(session)
+
+    assert states(store)["FIRST"] is FlowState.NOT_STARTED
+    assert worsened == []
+
+
 def test_the_health_api_shows_lag_refusals_and_the_count_of_live_two_way_flows(
     store: Store,
 ) -> None:

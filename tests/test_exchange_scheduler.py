@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import os
+import socket
+import subprocess
+import sys
 import threading
 import time
 from datetime import datetime, timedelta
@@ -10,11 +14,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from conftest import Store
-from govops.core.db import create_db_engine, session_factory, transaction
+from govops.core.db import create_db_engine, now_utc, session_factory, transaction
 from govops.exchange.addresses import allow_address
 from govops.exchange.inbound import receive
-from govops.exchange.models import Inbound, JobRun
-from govops.exchange.scheduler import Job, Scheduler
+from govops.exchange.models import Inbound, JobLease, JobRun
+from govops.exchange.scheduler import Job, Scheduler, acquire, reclaim_dead_leases
 from test_exchange_support import Loopback, budget_csv, register_flow, served
 
 
@@ -86,3 +90,27 @@ def test_the_server_finishes_a_pending_delivery_and_sends_its_webhook_by_itself(
     with store.session() as session:
         assert session.get(Inbound, received.inbound_id).status == "accepted"  # type: ignore[union-attr]
     assert len(hooks) == 1
+
+
+def test_a_lease_of_a_killed_server_is_freed_when_a_server_starts(store: Store) -> None:
+    host = socket.gethostname()
+    dead_pid = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead_pid.wait()
+    holders = {
+        "test.dead": f"server@{host}:{dead_pid.pid}:a1b2c3",
+        "test.alive": f"server@{host}:{os.getpid()}:d4e5f6",
+        "test.elsewhere": f"worker@another-host:{dead_pid.pid}:0a0b0c",
+    }
+    later = now_utc() + timedelta(minutes=5)
+    with transaction(store.sessions) as session:
+        for name, holder in holders.items():
+            session.add(JobLease(name=name, holder=holder, expires_at=later))
+
+    freed = reclaim_dead_leases(store.sessions)
+
+    assert freed == ["test.dead"]
+    with store.session() as session:
+        kept = {lease.name: lease.holder for lease in session.scalars(select(JobLease))}
+    assert kept == {**holders, "test.dead": None}
+    job = Job("test.dead", timedelta(0), lambda session: True, lambda s, n: "done")
+    assert acquire(store.sessions, job, "server@here:1:x", now_utc(), due=False)

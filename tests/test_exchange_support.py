@@ -200,7 +200,8 @@ def server_process(store: Store, port: int, log: Path) -> subprocess.Popen[bytes
     )
     with log.open("ab") as handle:
         process = subprocess.Popen([sys.executable, "-c", code], stdout=handle, stderr=handle)
-    deadline = time.monotonic() + 30
+    # Generous: on a busy shared machine importing the application alone can take long.
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:

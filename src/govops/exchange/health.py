@@ -162,9 +162,13 @@ def _last_stored(session: Session) -> dict[int, datetime]:
 
 
 def _last_attempts(session: Session) -> dict[int, datetime]:
+    # A delivery still being processed is no attempt yet: counted, the first delivery of
+    # a flow would make it late (tried, nothing stored) for the moment it takes to check.
     return dict(
         session.execute(
-            select(Inbound.flow_id, func.max(Inbound.received_at)).group_by(Inbound.flow_id)
+            select(Inbound.flow_id, func.max(Inbound.received_at))
+            .where(Inbound.status != "pending")
+            .group_by(Inbound.flow_id)
         ).all()
     )
 

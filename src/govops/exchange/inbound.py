@@ -29,6 +29,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from govops.catalog.models import Indicator
 from govops.core.db import now_utc, transaction
 from govops.core.errors import Conflict, GovopsError, InvalidRequest, RejectedBatch, RowErrors
 from govops.datastore.bulk import load_csv_file
@@ -316,6 +317,7 @@ def _process_claimed(session: Session, inbound: Inbound) -> None:
     assert flow is not None
     fmt = {media: name for name, media in MEDIA_TYPES.items()}[inbound.media_type]
     outcome: Outcome
+    _lock_indicators(session, flow)
     try:
         savepoint = session.begin_nested()
         if fmt == "csv" and inbound.payload_size > BULK_BYTES:
@@ -336,6 +338,24 @@ def _process_claimed(session: Session, inbound: Inbound) -> None:
         refused.add(int(error.extensions.get("row", 0) or 0), "body", error.detail)
         outcome = Outcome(rows=0, refused=refused)
     _finish(session, flow, inbound, outcome)
+
+
+def _lock_indicators(session: Session, flow: ExchangeFlow) -> None:
+    """On PostgreSQL, lock the flow's indicators in id order before storing anything.
+
+    A write marks the indicators it changed at its end. Two deliveries sharing indicators
+    (every provincial report carries the same ones) would otherwise take those locks late
+    and in the order each met them, and could deadlock; taken first and in order, the
+    second delivery simply waits for the first.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(
+        select(Indicator.id)
+        .where(Indicator.code.in_(flow_indicators(flow)))
+        .order_by(Indicator.id)
+        .with_for_update(key_share=True)  # FOR NO KEY UPDATE, as the write takes
+    )
 
 
 @dataclass

@@ -200,48 +200,47 @@ def flows_page(
     state: Annotated[FlowState | None, Query(description="Only flows in this state")] = None,
 ) -> Response:
     found = health.flow_health(session)
-    count = health.programme_count(found)
-    by_state = {s.value: sum(1 for item in found if item.state is s) for s in FlowState}
     shown = [item for item in found if state is None or item.state is state]
     context = {
         "t": texts(viewer.language),
         "flows": [_health_row(item, viewer.language) for item in shown],
-        "count": count,
-        "share": _tenth(count["live_two_way"], count["target"]),
-        "by_state": by_state,
         "state": state.value if state else None,
         "may_manage": viewer.may(Permission.EXCHANGE_MANAGE),
+        **_counts(found),
     }
     return render(request, viewer, "exchange/flows.html", context)
+
+
+def _counts(found: list[FlowHealth]) -> dict[str, Any]:
+    """The programme's count, its share of the target for the bar, and flows per state."""
+    count = health.programme_count(found)
+    return {
+        "count": count,
+        "share": _tenth(count["live_two_way"], count["target"]),
+        "by_state": {s.value: sum(1 for item in found if item.state is s) for s in FlowState},
+    }
 
 
 @router.get("/exchange/health.json")
 def flows_health_data(session: DbSession, viewer: Reader) -> dict[str, Any]:
     """What the flows page shows, for its script to refresh it without a reload."""
     found = health.flow_health(session)
-    count = health.programme_count(found)
-    t = texts(viewer.language)
-    flows = []
-    for item in found:
-        row = _health_row(item, viewer.language)
-        flows.append(
-            {
-                "flow": item.flow,
-                "state": item.state.value,
-                "state_label": t[item.state.value],
-                "last_delivery": i18n.instant(item.last_delivery_at, viewer.language),
-                "lag": row["lag"],
-                "freshness": row["freshness"],
-                "overdue": row["overdue"],
-                "refused": row["refused"],
-                "deliveries_30d": item.deliveries_30d,
-            }
-        )
+    flows = [_live_row(item, viewer.language) for item in found]
+    return {"flows": flows, **_counts(found)}
+
+
+def _live_row(item: FlowHealth, language: str) -> dict[str, Any]:
+    row = _health_row(item, language)
     return {
-        "flows": flows,
-        "count": count,
-        "share": _tenth(count["live_two_way"], count["target"]),
-        "by_state": {s.value: sum(1 for item in found if item.state is s) for s in FlowState},
+        "flow": item.flow,
+        "state": item.state.value,
+        "state_label": texts(language)[item.state.value],
+        "last_delivery": i18n.instant(item.last_delivery_at, language),
+        "lag": row["lag"],
+        "freshness": row["freshness"],
+        "overdue": row["overdue"],
+        "refused": row["refused"],
+        "deliveries_30d": item.deliveries_30d,
     }
 
 

@@ -155,6 +155,61 @@ def acquire(sessions: Sessions, job: Job, holder: str, now: datetime, *, due: bo
         return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
 
 
+DEAD_HOLDER = "its holder ended without releasing it"
+
+
+def reclaim_dead_leases(sessions: Sessions, *, now: datetime | None = None) -> list[str]:
+    """Free the leases held by processes of this host that no longer run.
+
+    A server killed in the middle of a job keeps its lease until it expires; the server
+    started in its place would otherwise wait that long (minutes) to send webhooks again.
+    Holders on other hosts, or whose process still runs, keep their leases.
+    """
+    now = now or now_utc()
+    host = socket.gethostname()
+    freed = []
+    with transaction(sessions) as session:
+        held = session.execute(
+            select(JobLease.name, JobLease.holder).where(
+                JobLease.holder.is_not(None), JobLease.expires_at > now
+            )
+        ).all()
+        for name, holder in held:
+            pid = _local_pid(holder or "", host)
+            if pid is None or _running(pid):
+                continue
+            session.execute(
+                update(JobLease)
+                .where(JobLease.name == name, JobLease.holder == holder)
+                .values(holder=None, expires_at=None, last_error=DEAD_HOLDER)
+            )
+            freed.append(name)
+    for name in freed:
+        log.warning("job %s: lease freed, %s", name, DEAD_HOLDER)
+    return freed
+
+
+def _local_pid(holder: str, host: str) -> int | None:
+    """The process id in a holder named ``role@host:pid:tag``, if the host is this one."""
+    _, _, place = holder.partition("@")
+    parts = place.rsplit(":", 2)
+    if len(parts) != 3 or parts[0] != host or not parts[1].isdigit():
+        return None
+    return int(parts[1])
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # a process of another user
+    return True
+
+
 def release(sessions: Sessions, job: Job, holder: str, error: str | None) -> None:
     with transaction(sessions) as session:
         session.execute(
@@ -255,7 +310,11 @@ class Scheduler:
         self._thread.start()
 
     def _loop(self) -> None:
-        # At start, deliveries left pending by a crash need no grace period.
+        # At start, jobs and deliveries left by a crashed process need no grace period.
+        try:
+            reclaim_dead_leases(self.sessions)
+        except Exception:
+            log.exception("leases of ended processes could not be freed")
         try:
             inbound.recover_pending(self.sessions, older_than=timedelta(0))
         except Exception:

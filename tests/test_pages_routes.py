@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from conftest import Store
 from govops.catalog.areas import areas_on
+from govops.catalog.service import find_indicators
 from govops.core.db import transaction
 from govops.datastore.rows import IncomingRow
 from govops.datastore.writes import Payload, store_observations
@@ -22,6 +23,8 @@ from govops.security.models import AuditEntry
 from govops.security.permissions import Role
 from govops.security.sessions import COOKIE_NAME, start_session
 from govops.web.app import create_app
+from govops.web.room import save_headline_codes
+from govops.web.room_pages import CARDS_PER_SCREEN
 from security_helpers import GOOD_PASSWORD, new_user
 
 with warnings.catch_warnings():
@@ -178,6 +181,26 @@ def test_the_wall_sends_each_chosen_panel_again_with_the_figures_as_they_are_now
     assert after["updated"].startswith("Cập nhật")
 
 
+def test_a_long_headline_list_is_shown_on_the_wall_a_screenful_at_a_time(exports, tmp_path):
+    with exports.session() as session:
+        codes = [
+            i.code for i in find_indicators(session, frequency="M", limit=CARDS_PER_SCREEN + 2)
+        ]
+    save_headline_codes(tmp_path, codes)
+    with page_client(exports, tmp_path) as client:
+        wall = client.get("/wall?panel=headlines&panel=scorecard").text
+        data = client.get("/wall/data?panel=headlines&panel=scorecard").json()
+    assert re.findall(r'data-panel="([a-z0-9-]+)"', wall) == [
+        "headlines",
+        "headlines-2",
+        "scorecard",
+    ]
+    assert list(data["panels"]) == ["headlines", "headlines-2", "scorecard"]
+    assert data["panels"]["headlines"].count('class="card"') == CARDS_PER_SCREEN
+    assert data["panels"]["headlines-2"].count('class="card"') == 2
+    assert 'id="panel-headlines-2"' in data["panels"]["headlines-2"]
+
+
 def test_the_wall_shows_only_the_chosen_panels_and_names_a_wrong_one(exports, tmp_path):
     with page_client(exports, tmp_path) as client:
         chosen = client.get("/wall?panel=scorecard&panel=headlines")
@@ -222,3 +245,17 @@ def test_a_provinces_profile_names_its_predecessors_and_follows_new_figures(stor
     assert f">{len(provinces) - rank}/34<" in before and ">1/34<" in after
     assert "99.999,0" in after
     assert "<h1>Tỉnh Bắc Giang</h1>" in old and "Đã hợp nhất vào:" in old
+
+
+def test_static_files_are_sent_compressed_and_pages_are_not(store, tmp_path):
+    gzip = {"Accept-Encoding": "gzip"}
+    with page_client(store, tmp_path) as client:
+        plotly = client.get("/static/vendor/plotly.min.js", headers=gzip)
+        boundaries = client.get("/static/geo/provinces-34.json", headers=gzip)
+        home = client.get("/", headers=gzip)
+    assert plotly.status_code == 200 and plotly.headers["content-encoding"] == "gzip"
+    assert plotly.num_bytes_downloaded < len(plotly.content) / 2
+    assert boundaries.json()["type"] == "FeatureCollection"
+    assert boundaries.headers["content-encoding"] == "gzip"
+    # A page carries the session's form token: compressed, it could be guessed (BREACH).
+    assert "content-encoding" not in home.headers

@@ -31,6 +31,16 @@ def test_every_text_of_the_pages_is_translated_into_vietnamese():
     assert sorted(texts - translated) == []
 
 
+def test_every_translation_keeps_the_placeholders_of_its_text():
+    """A translation that drops or renames ``%(count)s`` would fail when the page shows it."""
+    with (i18n.LOCALE_DIR / "vi" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalogue = read_po(handle, locale="vi")
+    problems = [(message.id, [str(e) for e in errors]) for message, errors in catalogue.check()]
+    assert problems == []
+    formatted = [message for message in catalogue if message.id and "%(" in str(message.id)]
+    assert len(formatted) > 5 and all(message.python_format for message in formatted)
+
+
 def test_the_catalogue_is_compiled_from_the_po_file_without_a_build_step():
     assert i18n.translations("vi").gettext("Sign in") == "Đăng nhập"
     assert i18n.translations("en").gettext("Sign in") == "Sign in"

@@ -32,7 +32,7 @@ def open_page(page: Page, site: Site, path: str) -> None:
             "data-ready", "true", timeout=15000
         )
     elif page.locator("[data-chart]").count():
-        expect(page.locator("[data-chart] .main-svg").first).to_be_visible()
+        expect(page.locator("[data-chart] .main-svg").first).to_be_visible(timeout=15000)
 
 
 def test_every_page_passes_the_accessibility_check_in_english(page: Page, site: Site):

@@ -36,12 +36,24 @@ def test_filters_narrow_the_catalogue_by_frequency_and_group(page: Page, site: S
     assert all(code.endswith("_Q") for code in codes)
 
 
+def test_the_owner_agency_filter_keeps_only_that_agencys_indicators(page: Page, site: Site):
+    sign_in(page, site, target="/indicators")
+    page.get_by_label("Cơ quan chủ trì").select_option(label="Bộ Tài chính")
+    page.get_by_role("button", name="Tìm kiếm").click()
+
+    results = page.locator(".results li")
+    codes = page.locator(".results .code").all_inner_texts()
+    assert "EXPORTS" in codes and "CPI" not in codes
+    for index in range(results.count()):
+        expect(results.nth(index)).to_contain_text("Bộ Tài chính")
+
+
 def test_an_indicator_page_draws_the_chart_and_the_table_behind_it(page: Page, site: Site):
     sign_in(page, site, target="/indicators")
     search(page, "xuat khau")
     page.get_by_role("link", name="Kim ngạch xuất khẩu hàng hóa").click()
 
-    expect(page.locator(".chart .main-svg").first).to_be_visible()
+    expect(page.locator(".chart .main-svg").first).to_be_visible(timeout=15000)
     expect(page.locator(".chart .ytitle")).to_have_text("triệu đô la Mỹ")
     table = page.get_by_role("region", name=re.compile("Bảng số liệu"))
     expect(table.locator("tr", has_text="T9/2025")).to_contain_text("33.100,5")

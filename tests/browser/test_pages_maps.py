@@ -69,9 +69,7 @@ def test_the_legend_is_in_the_indicators_unit_in_the_pages_language(page: Page, 
     page.get_by_role("link", name="English").click()
     expect(page.locator("[data-map]")).to_have_attribute("data-ready", "true", timeout=15000)
     expect(page.locator("[data-map] .colorbar .cbtitle")).to_have_text("USD million")
-    expect(page.locator("[data-map] .scattergeo text").first).to_have_text(
-        "Hoàng Sa archipelago"
-    )
+    expect(page.locator("[data-map] .scattergeo text").first).to_have_text("Hoàng Sa archipelago")
 
     page.locator("#transform").select_option("yoy")
     page.get_by_role("button", name="Show").click()

@@ -23,6 +23,7 @@ from govops.web.auth import DbSession, Viewer, check_form_token, require_page
 from govops.web.i18n import N_
 from govops.web.maps import DEFAULT_INDICATOR, latest_map, mappable
 from govops.web.room import (
+    Card,
     RoomFigures,
     coverage_by_agency,
     headline_codes,
@@ -38,6 +39,8 @@ Editor = Annotated[Viewer, require_page(Permission.CATALOG_WRITE)]
 # Wall mode: each panel shows this long; figures are fetched again this often.
 WALL_ROTATE_SECONDS = 20
 WALL_REFRESH_SECONDS = 60
+# A 1080p wall holds two rows of five cards; a longer list is shown a screenful at a time.
+CARDS_PER_SCREEN = 10
 # The panels a wall may rotate, in the order it shows them unless told otherwise.
 WALL_PANELS = ("headlines", "map", "freshness", "scorecard")
 PANEL_NAMES = {
@@ -131,6 +134,28 @@ def wall_choice(panel: list[str] | None, indicator: str, rotate: int, refresh: i
     return WallChoice(chosen or WALL_PANELS, indicator.upper(), rotate, refresh)
 
 
+@dataclass(frozen=True)
+class Screen:
+    """One screenful of the wall: a panel, or a part of a long list of headline cards."""
+
+    key: str
+    panel: str
+    cards: list[Card]
+
+
+def wall_screens(choice: WallChoice, figures: dict[str, Any]) -> list[Screen]:
+    screens = []
+    for panel in choice.panels:
+        if panel != "headlines":
+            screens.append(Screen(panel, panel, []))
+            continue
+        cards = figures["cards"]
+        parts = [cards[i : i + CARDS_PER_SCREEN] for i in range(0, len(cards), CARDS_PER_SCREEN)]
+        for number, part in enumerate(parts or [[]], start=1):
+            screens.append(Screen(panel if number == 1 else f"{panel}-{number}", panel, part))
+    return screens
+
+
 PanelQuery = Annotated[list[str] | None, Query(max_length=20)]
 MapIndicator = Annotated[str, Query(max_length=60)]
 Seconds = Annotated[int, Query(ge=0, le=3600)]
@@ -147,8 +172,10 @@ def wall(
     refresh: Seconds = WALL_REFRESH_SECONDS,
 ) -> Response:
     choice = wall_choice(panel, indicator, rotate, refresh)
+    figures = _wall_figures(request, session, viewer, choice)
     context = {
-        **_wall_figures(request, session, viewer, choice),
+        **figures,
+        "screens": wall_screens(choice, figures),
         "choice": choice,
         "all_panels": WALL_PANELS,
         "panel_names": PANEL_NAMES,
@@ -169,8 +196,13 @@ def wall_data(
     choice = wall_choice(panel, indicator, WALL_ROTATE_SECONDS, WALL_REFRESH_SECONDS)
     figures = _wall_figures(request, session, viewer, choice)
     panels = {
-        name: fragment(request, viewer, "wall_panel.html", {**figures, "panel": name})
-        for name in choice.panels
+        screen.key: fragment(
+            request,
+            viewer,
+            "wall_panel.html",
+            {**figures, "panel": screen.panel, "key": screen.key, "cards": screen.cards},
+        )
+        for screen in wall_screens(choice, figures)
     }
     gettext = i18n.translations(viewer.language).gettext
     updated = i18n.instant(figures["updated"], viewer.language)

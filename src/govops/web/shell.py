@@ -38,6 +38,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Mount
 
 from govops.core.errors import GovopsError
@@ -135,9 +136,13 @@ def install_section(app: FastAPI, section: PageSection) -> None:
 
 
 def install_static(app: FastAPI) -> None:
-    # Plotly.js is served from the installed package, never from a CDN.
-    app.router.routes.append(Mount("/static/vendor", StaticFiles(directory=PLOTLY_DIR)))
-    app.router.routes.append(Mount("/static", StaticFiles(directory=STATIC)))
+    # Plotly.js is served from the installed package, never from a CDN. Static files are
+    # sent compressed (plotly.js: 4.7 MB, 1.4 MB compressed, for a phone on a weak line);
+    # they hold no secret, so compression reveals nothing, unlike on pages with tokens.
+    vendor = GZipMiddleware(StaticFiles(directory=PLOTLY_DIR), minimum_size=1024)
+    app.router.routes.append(Mount("/static/vendor", vendor))
+    ours = GZipMiddleware(StaticFiles(directory=STATIC), minimum_size=1024)
+    app.router.routes.append(Mount("/static", ours))
 
 
 def navigation(viewer: Viewer | None) -> list[NavEntry]:

@@ -15,16 +15,19 @@ import secrets
 from typing import Annotated
 from urllib.parse import quote, unquote
 
+import qrcode
 from fastapi import Form, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
+from markupsafe import Markup
+from qrcode.image.svg import SvgPathImage
 
 from govops.core.api import app_settings
 from govops.core.db import transaction
 from govops.core.errors import GovopsError
 from govops.security import audit
 from govops.security.accounts import change_password, principal_of
-from govops.security.errors import WrongCredentials
+from govops.security.errors import TooManyRequests, WrongCredentials
 from govops.security.models import User
 from govops.security.oidc import METHOD as SSO_METHOD
 from govops.security.oidc import (
@@ -56,6 +59,7 @@ from govops.security.signin import (
     sign_in,
     sign_in_with_identity,
 )
+from govops.security.throttle import SignInLimits
 from govops.security.totp import Enrolment, secret_box_for
 from govops.web.auth import LANGUAGE_COOKIE, language_of, safe_next
 from govops.web.i18n import LANGUAGES, translations
@@ -148,11 +152,15 @@ def signin_submit(
             username,
             password,
             mode=settings.mode,
+            limits=SignInLimits.from_settings(settings),
             origin=_origin(request),
         )
     except GovopsError as error:
         context["error"] = _refusal_text(error, _)
-        return _form_page(request, "signin.html", context, status_code=error.status)
+        refused = _form_page(request, "signin.html", context, status_code=error.status)
+        if isinstance(error, TooManyRequests):
+            refused.headers["Retry-After"] = str(error.retry_after)
+        return refused
 
     return after_first_factor(request, accepted, target, method="password")
 
@@ -253,14 +261,11 @@ def _check_code(request: Request, code: str, form_token: str, target: str) -> Re
             code,
             secret_box_for(settings),
             mode=settings.mode,
+            limits=SignInLimits.from_settings(settings),
             origin=_origin(request),
         )
     except GovopsError as error:
-        context["error"] = (
-            _("Too many attempts. Wait a few minutes and try again.")
-            if error.status == 429
-            else _("The code does not match. Check the phone's clock and try again.")
-        )
+        context["error"] = _code_refusal_text(error, _)
         return _form_page(
             request, "signin_code.html", context, status_code=error.status, form_token=csrf
         )
@@ -324,7 +329,21 @@ def _pending_enrolment(request: Request) -> tuple[int, str, bool] | None:
 def _enrol_context(enrolment: Enrolment, target: str, *, error: str | None) -> dict[str, object]:
     # Four letters at a time, as authenticator apps show a key typed by hand.
     key = " ".join(enrolment.secret[i : i + 4] for i in range(0, len(enrolment.secret), 4))
-    return {"next": target, "error": error, "key": key, "uri": enrolment.provisioning_uri}
+    return {
+        "next": target,
+        "error": error,
+        "key": key,
+        "uri": enrolment.provisioning_uri,
+        "qr": _qr_svg(enrolment.provisioning_uri),
+    }
+
+
+def _qr_svg(text: str) -> Markup:
+    """The QR code of ``text`` as inline SVG, drawn here: no image comes from elsewhere."""
+    image = qrcode.make(text, image_factory=SvgPathImage, box_size=8)
+    svg = image.to_string(encoding="unicode")
+    # Safe as markup: a drawing of squares made here, with no text of the request in it.
+    return Markup(svg[svg.index("<svg") :])
 
 
 @router.post(ENROL_PAGE)
@@ -356,6 +375,7 @@ def _confirm_enrolment(request: Request, code: str, form_token: str, target: str
                 code,
                 box,
                 mode=settings.mode,
+                limits=SignInLimits.from_settings(settings),
                 origin=_origin(request),
             )
         except GovopsError as refusal:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import hypothesis
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -27,6 +28,11 @@ from govops.core.settings import Settings
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
+
+# Property tests are judged by what they find, not by how fast one example runs: on a
+# shared two-core machine a slow example is the machine, not the code.
+hypothesis.settings.register_profile("govops", deadline=None)
+hypothesis.settings.load_profile("govops")
 
 POSTGRES_URL = os.environ.get("GOVOPS_TEST_POSTGRES_URL")
 CHROMIUM = "/usr/bin/chromium"

@@ -24,6 +24,7 @@ from api_helpers import (
     write_json,
 )
 from conftest import Store
+from govops.datastore import writes
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +117,22 @@ def test_resending_the_same_body_stores_nothing_new(client: TestClient) -> None:
     answer = read_data(client, indicator="RETAIL_SALES", area="01", start="2025-M01")
     stamps = {p["recorded_at"] for p in answer["series"][0]["points"]}
     assert {instant(stamp) for stamp in stamps} == {instant(first["received_at"])}
+
+
+def test_a_batch_over_many_series_is_compared_with_what_is_known_piece_by_piece(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A statement takes at most 65,535 parameters on PostgreSQL, so the series of a large
+    # batch are looked up in pieces; three series to a piece shows the pieces join up.
+    monkeypatch.setattr(writes, "LATEST_KNOWN_SERIES_PER_QUERY", 3)
+    areas = ("01", "79", "31", "48", "92", "22", "24")
+    first = [observation("RETAIL_SALES", code, "2025-M01", "100") for code in areas]
+    receipt_of(write_json(client, *first))
+
+    changed = [observation("RETAIL_SALES", code, "2025-M01", "101") for code in areas[:2]]
+    again = receipt_of(write_json(client, *changed, *first[2:]))
+
+    assert (again["rows"], again["stored"], again["unchanged"]) == (7, 2, 5)
 
 
 def test_a_value_written_with_other_trailing_zeros_counts_as_unchanged(

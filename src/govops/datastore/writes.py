@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, insert, select
@@ -86,7 +86,10 @@ def store_observations(
     received_at = now_utc()
     submission = _record_submission(session, payload, received_at, agency_id, len(rows))
     resolver = SeriesResolver(session)
-    keyed = [(resolver.id_for(r.indicator_id, r.area_id, r.dims_key), r) for r in valid]
+    keys = [(r.indicator_id, r.area_id, r.dims_key) for r in valid]
+    # New series are made together, a thousand to a statement, not one flush each.
+    resolver.create_many(key for key in keys if resolver.known(*key) is None)
+    keyed = [(resolver.id_for(*key), row) for key, row in zip(keys, valid, strict=True)]
     changed = _drop_unchanged(session, keyed)
     _insert(session, changed, submission.id, received_at)
     refresh_latest_periods(session, {series_id for series_id, _ in changed})
@@ -180,7 +183,13 @@ def _drop_unchanged(
 ) -> list[tuple[int, ValidRow]]:
     if not keyed:
         return []
-    latest = _latest_known(session, {series_id for series_id, _ in keyed})
+    starts = [row.period_start for _series_id, row in keyed]
+    series_ids = sorted({series_id for series_id, _ in keyed})
+    latest: dict[tuple[int, date], tuple[Decimal | None, str]] = {}
+    # In pieces: a statement takes at most 65,535 parameters on PostgreSQL.
+    for offset in range(0, len(series_ids), LATEST_KNOWN_SERIES_PER_QUERY):
+        chunk = series_ids[offset : offset + LATEST_KNOWN_SERIES_PER_QUERY]
+        latest.update(_latest_known(session, chunk, min(starts), max(starts)))
     return [
         (series_id, row)
         for series_id, row in keyed
@@ -188,16 +197,23 @@ def _drop_unchanged(
     ]
 
 
+LATEST_KNOWN_SERIES_PER_QUERY = 5_000
+
+
 def _latest_known(
-    session: Session, series_ids: set[int]
-) -> dict[tuple[int, object], tuple[Decimal | None, str]]:
+    session: Session, series_ids: list[int], first: date, last: date
+) -> dict[tuple[int, date], tuple[Decimal | None, str]]:
+    """The newest value and status of each period from ``first`` to ``last`` of the series."""
     newest = (
         select(
             Observation.series_id,
             Observation.period_start,
             func.max(Observation.recorded_at).label("recorded_at"),
         )
-        .where(Observation.series_id.in_(series_ids))
+        .where(
+            Observation.series_id.in_(series_ids),
+            Observation.period_start.between(first, last),
+        )
         .group_by(Observation.series_id, Observation.period_start)
         .subquery()
     )

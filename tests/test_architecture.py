@@ -47,6 +47,9 @@ def test_no_domain_package_imports_the_web_package():
 # The only operations anyone may call without a token or a session: the probes, and the
 # pages that sign a person in or out or choose the language.
 ANONYMOUS_ROUTES = {"/health", "/ready", "/signin", "/signin/code", "/signout", "/language"}
+# The later steps of signing in: each finds its person by the session of the step before
+# (govops.web.signin_pages), or by the single sign-on provider's answer.
+ANONYMOUS_ROUTES |= {"/signin/enrol", "/signin/password", "/signin/sso", "/signin/sso/return"}
 
 # Calendar programs cannot send a bearer token, so a task calendar is reached by an address
 # that holds a long random secret: the secret is the credential (stored only as a hash,

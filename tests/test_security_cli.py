@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import csv
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyotp
 import pytest
 import typer
 from sqlalchemy import text
@@ -15,12 +19,15 @@ from typer.testing import CliRunner
 from conftest import Store
 from govops.core.db import transaction
 from govops.core.settings import Mode, get_settings
-from govops.security import cli
+from govops.security import audit, cli
 from govops.security.cli import audit_app, keys_app, users_app
 from govops.security.errors import DemoAccountRefused, RevokedToken
 from govops.security.keys import authenticate_token
+from govops.security.permissions import Role
+from govops.security.sessions import look_up, start_session
 from govops.security.signin import Origin, SecondFactorStep, sign_in
-from security_helpers import left_clean
+from govops.security.totp import SecretBox, confirm_enrolment, start_enrolment
+from security_helpers import GOOD_PASSWORD, left_clean, new_user
 
 app = typer.Typer()
 app.add_typer(users_app, name="users")
@@ -171,17 +178,26 @@ def test_audit_export_writes_the_filtered_entries(secure_store, tmp_path: Path):
     assert bad.exit_code == 1 and "since '2025-07-01T08:00' has no time zone" in bad.output
 
 
+def run_govops(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """The installed command in a process of its own, on the store's database."""
+    return subprocess.run(
+        [sys.executable, "-c", "from govops.cli import app; app()", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "COLUMNS": "200"},
+        check=False,
+    )
+
+
 def test_init_makes_the_first_administrator_whose_password_is_shown_once_and_must_change(
-    secure_store, tmp_path
+    secure_store,
 ):
-    from govops.cli import app as govops_app
+    first, again = run_govops("init", "--no-communes"), run_govops("init", "--no-communes")
 
-    first = runner.invoke(govops_app, ["init", "--no-communes"], catch_exceptions=False)
-    again = runner.invoke(govops_app, ["init", "--no-communes"], catch_exceptions=False)
-
-    assert first.exit_code == 0, first.output
-    password = shown_secret(first.output, r"first administrator: admin, password (\S+) \(shown")
-    assert "first administrator" not in again.output and password not in again.output
+    assert first.returncode == 0, first.stderr
+    password = shown_secret(first.stdout, r"first administrator: admin, password (\S+) \(shown")
+    assert "first administrator" not in again.stdout and password not in again.stdout
     with secure_store.session() as session:
         stored = session.execute(text("SELECT password_hash, role FROM app_user")).one()
     assert stored.role == "administrator" and stored.password_hash.startswith("$argon2id$")
@@ -215,3 +231,47 @@ def test_a_demo_account_made_on_the_command_line_is_refused_outside_demo_mode(se
         "demo.viewer is a demo account and govops is running in production mode"
     )
     assert in_demo.user_id
+
+
+def test_a_lost_second_factor_is_removed_and_its_sessions_end(secure_store):
+    box = SecretBox.generate()
+    with transaction(secure_store.sessions) as session:
+        user = new_user(session, "quan.tri", role=Role.ADMINISTRATOR)
+        secret = start_enrolment(session, user, box).secret
+        confirm_enrolment(session, user, pyotp.TOTP(secret).now(), box, by=audit.COMMAND_LINE)
+        token = start_session(session, user, method="password and second factor").token
+
+    removed = invoke("users", "remove-second-factor", "quan.tri")
+    unknown = invoke("users", "remove-second-factor", "nobody")
+
+    assert removed.exit_code == 0, removed.output
+    assert "1 signed-in sessions ended" in removed.output
+    assert unknown.exit_code == 1 and "no user 'nobody'" in unknown.output
+    with transaction(secure_store.sessions) as session:
+        assert look_up(session, token) is None
+    signed = sign_in(
+        secure_store.sessions, "quan.tri", GOOD_PASSWORD, mode=Mode.PRODUCTION, origin=Origin()
+    )
+    assert signed.second_factor == SecondFactorStep.ENROL
+
+
+def test_an_administrator_makes_the_second_factor_optional_or_required_for_a_role(
+    secure_store,
+):
+    with transaction(secure_store.sessions) as session:
+        new_user(session, "lan.nguyen", role=Role.ANALYST)
+
+    required = invoke("users", "second-factor-policy", "analyst", "--required")
+    after_required = sign_in(
+        secure_store.sessions, "lan.nguyen", GOOD_PASSWORD, mode=Mode.PRODUCTION, origin=Origin()
+    )
+    optional = invoke("users", "second-factor-policy", "analyst", "--optional")
+    after_optional = sign_in(
+        secure_store.sessions, "lan.nguyen", GOOD_PASSWORD, mode=Mode.PRODUCTION, origin=Origin()
+    )
+    bad = invoke("users", "second-factor-policy", "chief", "--required")
+
+    assert required.output.strip() == "second factor required for analyst"
+    assert after_required.second_factor == SecondFactorStep.ENROL
+    assert optional.exit_code == 0 and after_optional.second_factor == SecondFactorStep.NONE
+    assert bad.exit_code == 1 and "role 'chief' is not one of" in bad.output

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pyotp
+import qrcode
+from qrcode.image.svg import SvgPathImage
 from sqlalchemy import select
 
 from conftest import Store
@@ -67,6 +69,17 @@ def alert(html: str) -> str:
     found = re.search(r'<p class="alert" role="alert">([^<]*)</p>', html)
     assert found, "the page shows no alert"
     return found.group(1)
+
+
+def drawn_qr(html: str) -> str:
+    found = re.search(r'<div role="img" aria-label="Mã QR của khóa">(<svg.*?</svg>)</div>', html)
+    assert found, "the page shows no QR code"
+    return found.group(1)
+
+
+def qr_of(text: str) -> str:
+    svg = qrcode.make(text, image_factory=SvgPathImage, box_size=8).to_string(encoding="unicode")
+    return svg[svg.index("<svg") :]
 
 
 def actions_of(store: Store, username: str) -> list[tuple[str, str]]:
@@ -184,6 +197,9 @@ def test_a_role_that_requires_a_second_factor_enrols_it_at_the_first_sign_in(sto
         secret = key.group(1).replace(" ", "")
         reloaded = client.get("/signin/enrol?next=%2Fcoverage")
         assert secret in reloaded.text.replace(" ", "")  # the scanned key stays valid
+        assert drawn_qr(page.text) == qr_of(
+            pyotp.TOTP(secret).provisioning_uri(name="quan.tri", issuer_name="govops")
+        )
 
         form = {"form_token": form_token(page.text), "next": "/coverage"}
         wrong = client.post("/signin/enrol", data=form | {"code": "000000"})
@@ -284,3 +300,31 @@ def test_a_form_with_a_forged_token_is_refused_403_naming_why_and_recorded(store
         ).one()
     assert refusal.summary == f"403 bad-form-token: {detail}"
     assert refusal.object_id == "POST /settings/headlines"
+
+
+def test_a_wrong_password_is_401_and_a_locked_account_429_even_with_the_right_one(store, tmp_path):
+    with transaction(store.sessions) as session:
+        new_user(session, "lan.nguyen")
+    limits = {
+        "signin_account_free_failures": 1,
+        "signin_account_lock_failures": 2,
+        "signin_lock_minutes": 15,
+    }
+    app = create_app(store.settings(data_dir=tmp_path, **limits))
+    with TestClient(app, base_url="http://127.0.0.1:8000", follow_redirects=False) as client:
+        token = form_token(client.get("/signin").text)
+
+        def attempt(password: str):  # type: ignore[no-untyped-def]
+            form = {"username": "lan.nguyen", "password": password, "form_token": token}
+            return client.post("/signin", data=form)
+
+        first, second, right = attempt("guess-one"), attempt("guess-two"), attempt(GOOD_PASSWORD)
+    app.state.engine.dispose()
+
+    wrong = "Tên đăng nhập hoặc mật khẩu không đúng."
+    assert (first.status_code, alert(first.text)) == (401, wrong)
+    assert (second.status_code, alert(second.text)) == (401, wrong)
+    assert right.status_code == 429
+    assert alert(right.text) == "Quá nhiều lần thử. Vui lòng đợi vài phút rồi thử lại."
+    assert int(right.headers["Retry-After"]) > 14 * 60
+    assert COOKIE_NAME not in right.headers.get("set-cookie", "")

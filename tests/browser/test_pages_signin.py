@@ -73,8 +73,11 @@ def test_a_new_leader_enrols_the_second_factor_then_chooses_a_password(page: Pag
 
     sign_in(page, site, "lanh.dao", target="/coverage")
     expect(page).to_have_url(site.url + "/signin/enrol?next=%2Fcoverage")
+    expect(page.get_by_role("img", name="Mã QR của khóa")).to_be_visible()
+    assert accessibility_violations(page) == []
+    screenshot(page, "signin-enrol")
     key = page.locator("#key").inner_text().replace(" ", "")
-    page.get_by_label("Mã").fill(pyotp.TOTP(key).now())
+    page.get_by_label("Mã", exact=True).fill(pyotp.TOTP(key).now())
     page.get_by_role("button", name="Tiếp tục").click()
 
     expect(page.get_by_role("heading", name="Mã khôi phục")).to_be_visible()

@@ -25,10 +25,11 @@ from govops.core.db import create_db_engine, now_utc, session_factory, transacti
 from govops.core.errors import GovopsError, InvalidRequest
 from govops.core.migrate import upgrade
 from govops.core.settings import get_settings
-from govops.security import accounts, audit, keys
+from govops.security import accounts, audit, keys, totp
 from govops.security.models import ApiKey, User
 from govops.security.passwords import generate_password
 from govops.security.permissions import parse_clearance, parse_permissions, parse_role
+from govops.security.sessions import end_sessions_of
 
 users_app = typer.Typer(help="People's accounts.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys and personal access tokens.", no_args_is_help=True)
@@ -198,6 +199,35 @@ def users_reset_password(username: str) -> None:
     except GovopsError as error:
         _fail(error)
     console.print(f"new password of {username}, shown this once: {password}")
+
+
+@users_app.command("remove-second-factor")
+def users_remove_second_factor(username: str) -> None:
+    """Forget a lost device: the person's sessions end, and they enrol again at sign-in."""
+    try:
+        with _writing() as session:
+            user = accounts.get_user(session, username)
+            totp.remove_second_factor(session, user, by=BY)
+            ended = end_sessions_of(session, user.id)
+    except GovopsError as error:
+        _fail(error)
+    console.print(f"second factor of {username} removed; {ended} signed-in sessions ended")
+
+
+@users_app.command("second-factor-policy")
+def users_second_factor_policy(
+    role: Annotated[str, typer.Argument(help="administrator, leader, analyst, ...")],
+    required: Annotated[
+        bool, typer.Option("--required/--optional", help="Whether the role must use one")
+    ],
+) -> None:
+    """Require a second factor of everyone of a role, or make it optional for them."""
+    try:
+        with _writing() as session:
+            totp.set_second_factor_requirement(session, parse_role(role), required, by=BY)
+    except GovopsError as error:
+        _fail(error)
+    console.print(f"second factor {'required' if required else 'optional'} for {role}")
 
 
 # --- keys -----------------------------------------------------------------------------

@@ -238,8 +238,7 @@ def authenticate_token(
         raise ExpiredToken(f"token {key.prefix}… expired on {key.expires_at:%Y-%m-%d}")
     principal = _principal_of_key(key, mode)
     if key.last_used_at is None or at - key.last_used_at >= LAST_USED_PRECISION:
-        key.last_used_at = at
-        session.flush()
+        key.last_used_at = at  # written when the caller commits; the session shows it dirty
     return principal
 
 

@@ -15,8 +15,9 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
+from sqlalchemy.orm import Session
 
-from govops.core.api import app_settings
+from govops.core.api import app_settings, db_session
 from govops.core.db import transaction
 from govops.core.errors import GovopsError
 from govops.security import audit
@@ -46,15 +47,25 @@ def authenticated_caller(
     request: Request,
     needed: SecurityScopes,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+    session: Annotated[Session, Depends(db_session)],
 ) -> Principal:
     """The principal of the request's bearer token, holding every permission ``needed``.
+
+    The token is looked up in the request's own database session (the one its route
+    gets), so the check needs no connection of its own.
 
     Raises NotAuthenticated (401), RateLimited (429) or PermissionDenied (403).
     """
     token = _bearer_token(request, credentials)
     settings = app_settings(request)
-    with request.app.state.sessions() as session, session.begin():
+    try:
         principal = authenticate_token(session, token, mode=settings.mode)
+        # The key's time of last use, about once a minute. The route then starts its own
+        # transaction: some routes begin one explicitly on this session.
+        session.commit()
+    finally:
+        if session.in_transaction():
+            session.rollback()
     request.state.principal = principal
     rate_limiter(request).check(principal)
 

@@ -2,43 +2,18 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser
 
 from conftest import Store
 from govops.web.app import STRICT_POLICY, create_app
+from served import served
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
-
-
-@contextmanager
-def served(store: Store) -> Iterator[str]:
-    app = create_app(store.settings())
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(30)
-        app.state.engine.dispose()
 
 
 def test_the_documentation_page_has_the_strict_policy_and_no_inline_script(store):
@@ -62,7 +37,7 @@ def test_swagger_ui_shows_the_operations_with_nothing_fetched_from_elsewhere(
 ) -> None:
     if store.backend != "sqlite":
         pytest.skip("the page does not depend on the database; one backend is enough")
-    with served(store) as url:
+    with served(create_app(store.settings()), lifespan="auto") as url:
         context = browser.new_context()
         page = context.new_page()
         problems: list[str] = []

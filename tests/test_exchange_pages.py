@@ -9,14 +9,11 @@ Office who may manage the registry.
 from __future__ import annotations
 
 import io
-import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, expect
 from rich.console import Console
 from rich.progress import Progress
@@ -32,12 +29,12 @@ from govops.security import audit
 from govops.security.accounts import NewUser, create_user
 from govops.security.permissions import Role
 from govops.web.app import create_app
+from served import served
 from tests.browser import conftest as shared
 from tests.browser.conftest import (
     PASSWORD,
     Site,
     _build,
-    _free_port,
     accessibility_violations,
     screenshot,
     sign_in,
@@ -72,20 +69,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
     app = create_app(store.settings(data_dir=folder))
     app.state.exchange_scheduler = False
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield Site(f"http://127.0.0.1:{port}", store, folder, secret)
-    server.should_exit = True
-    thread.join(timeout=10)
-    app.state.engine.dispose()
+    with served(app) as address:
+        yield Site(address, store, folder, secret)
     store.engine.dispose()
 
 

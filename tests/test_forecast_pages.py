@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import io
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect
 from rich.console import Console
 from rich.progress import Progress
@@ -20,6 +17,7 @@ from govops.security import audit
 from govops.security.accounts import NewUser, create_user
 from govops.security.permissions import Role
 from govops.web.app import create_app
+from served import served
 from tests.test_forecast_demo import AS_OF, load_cpi_with_two_releases
 
 PASSWORD = "lantern-harbour-river-42"
@@ -36,20 +34,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         analyst = NewUser("analyst", "Nguyễn Văn An", Role.ANALYST)
         create_user(session, analyst, PASSWORD, by=audit.COMMAND_LINE, must_change_password=False)
     app = create_app(store.settings(data_dir=folder))
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    app.state.engine.dispose()
+    with served(app) as address:
+        yield address
     store.engine.dispose()
 
 

@@ -6,13 +6,10 @@ one run of the warning checks, served with the targets and warnings pages.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, expect
 
 from govops.alerts.service import RuleSpec, create_rule, run_checks
@@ -20,11 +17,11 @@ from govops.core.db import transaction
 from govops.security import audit
 from govops.targets.service import TargetSpec, load_targets
 from govops.web.app import create_app
+from served import served
 from tests.browser import conftest as shared
 from tests.browser.conftest import (
     Site,
     _build,
-    _free_port,
     accessibility_violations,
     screenshot,
     sign_in,
@@ -70,20 +67,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         run_checks(session, today=CHECKED_ON)
 
     app = create_app(store.settings(data_dir=folder))
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield Site(f"http://127.0.0.1:{port}", store, folder, secret)
-    server.should_exit = True
-    thread.join(timeout=10)
-    app.state.engine.dispose()
+    with served(app) as address:
+        yield Site(address, store, folder, secret)
     store.engine.dispose()
 
 

@@ -7,8 +7,6 @@ values, a revision, and people of three roles. Screenshots of the main pages are
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +17,6 @@ from pathlib import Path
 import axe_playwright_python
 import pyotp
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,6 +35,7 @@ from govops.security.models import User
 from govops.security.permissions import Clearance, Role
 from govops.security.totp import confirm_enrolment, secret_box_for, start_enrolment
 from govops.web.app import create_app
+from served import served
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PASSWORD = "lantern-harbour-river-42"
@@ -51,12 +49,6 @@ class Site:
     store: Store
     data_dir: Path
     totp_secret: str
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _months(first: str, last: str) -> list[Period]:
@@ -127,21 +119,9 @@ def _people(store: Store, folder: Path) -> str:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     folder = tmp_path_factory.mktemp("site")
     store, secret = _build(folder)
-    port = _free_port()
     app = create_app(store.settings(data_dir=folder))
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield Site(f"http://127.0.0.1:{port}", store, folder, secret)
-    server.should_exit = True
-    thread.join(timeout=10)
-    app.state.engine.dispose()
+    with served(app) as address:
+        yield Site(address, store, folder, secret)
     store.engine.dispose()
 
 

@@ -8,8 +8,6 @@ ministries and people of three roles, so these tests change nothing the other pa
 from __future__ import annotations
 
 import io
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -17,7 +15,6 @@ from pathlib import Path
 
 import pyotp
 import pytest
-import uvicorn
 from icalendar import Calendar
 from openpyxl import Workbook, load_workbook
 from playwright.sync_api import Page, expect
@@ -33,10 +30,10 @@ from govops.security.totp import confirm_enrolment, secret_box_for, start_enrolm
 from govops.tasks import progress
 from govops.tasks.spreadsheet import COLUMNS
 from govops.tasks.status import vietnam_today
+from served import served
 from tasks_helpers import agency, directive, officer, specialist, task
 from tests.browser.conftest import (
     PASSWORD,
-    _free_port,
     accessibility_violations,
     current_totp,
     screenshot,
@@ -146,21 +143,9 @@ def tasks_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TaskSite]:
     store, _ = make_store("sqlite", folder)
     ids = _fill(store)
     secret = _enrol_leader(store, folder)
-    port = _free_port()
     app = create_app(store.settings(data_dir=folder))
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield TaskSite(f"http://127.0.0.1:{port}", store, ids, secret)
-    server.should_exit = True
-    thread.join(timeout=10)
-    app.state.engine.dispose()
+    with served(app) as address:
+        yield TaskSite(address, store, ids, secret)
     store.engine.dispose()
 
 

@@ -16,6 +16,7 @@ import queue
 import resource
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import tempfile
@@ -27,6 +28,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -554,3 +556,27 @@ def new_workdir(given: str | None) -> Path:
     path = Path(given) if given else Path(tempfile.mkdtemp(prefix="govops-bench-"))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+SERVER_READY_SECONDS = 60
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_ready(client: httpx.Client, server: subprocess.Popen[bytes], log: Path) -> None:
+    """Until the server started as ``server`` answers ``/ready``; its log is named if not."""
+    deadline = time.monotonic() + SERVER_READY_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server stopped (code {server.returncode}); see {log}")
+        try:
+            if client.get("/ready").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the server was not ready within {SERVER_READY_SECONDS} s; see {log}")

@@ -26,7 +26,6 @@ import html
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,7 +39,15 @@ from urllib.parse import urljoin
 import httpx
 from rich.table import Table
 
-from common import bench_progress, console, describe_code, machine_load, new_workdir
+from common import (
+    bench_progress,
+    console,
+    describe_code,
+    free_port,
+    machine_load,
+    new_workdir,
+    wait_until_ready,
+)
 
 # What each page shows of the demo store; the first is the home page.
 PAGES = {
@@ -56,7 +63,6 @@ TARGET_HOME_P95_MS = 150.0
 TARGET_OWN_BYTES = 150 * 1024
 PLOTLY_PATH = "/static/vendor/plotly.min.js"
 DEMO_USER = "demo.analyst"
-READY_SECONDS = 60
 ASSET = re.compile(r'<(?:script|link)\b[^>]*?\b(?:src|href)="([^"]+)"')
 MAP_SPEC = re.compile(r'data-map="([^"]+)"')
 
@@ -131,7 +137,7 @@ def _build_demo(folder: Path) -> Path:
 @contextmanager
 def running_server(data_dir: Path, workdir: Path) -> Iterator[httpx.Client]:
     """`govops serve` in demo mode on a free loopback port, stopped afterwards."""
-    port = _free_port()
+    port = free_port()
     log_path = workdir / f"server-{port}.log"
     command = [sys.executable, "-m", "govops.cli", "serve", "--host", "127.0.0.1"]
     environment = {**os.environ, "GOVOPS_DATA_DIR": str(data_dir), "GOVOPS_MODE": "demo"}
@@ -141,7 +147,7 @@ def running_server(data_dir: Path, workdir: Path) -> Iterator[httpx.Client]:
         )
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-            _wait_until_ready(client, server, log_path)
+            wait_until_ready(client, server, log_path)
             yield client
     finally:
         server.terminate()
@@ -150,26 +156,6 @@ def running_server(data_dir: Path, workdir: Path) -> Iterator[httpx.Client]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_until_ready(client: httpx.Client, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + READY_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server stopped (code {server.returncode}); see {log}")
-        try:
-            if client.get("/ready").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the server was not ready within {READY_SECONDS} s; see {log}")
 
 
 def _sign_in(client: httpx.Client) -> None:

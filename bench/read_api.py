@@ -23,7 +23,6 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -50,6 +49,7 @@ from common import (
     console,
     create_store,
     describe_code,
+    free_port,
     load_in_child,
     machine_load,
     mib,
@@ -59,6 +59,7 @@ from common import (
     prepare_file,
     proc_status_kib,
     start_py_spy,
+    wait_until_ready,
 )
 
 FIRST_PERIOD = "2016-M01"
@@ -67,7 +68,6 @@ LAST_PERIOD = "2025-M12"
 PAST_INSTANT = "2025-09-30T23:59:59+07:00"
 TARGET_P95_MS = {"latest": 50.0, "as_of": 100.0}
 TARGET_RSS_BYTES = 300 * 10**6
-READY_SECONDS = 60
 KEY_AGENCY = "VPCP"
 
 
@@ -226,7 +226,7 @@ def running_server(
     url: str, workdir: Path, profile: Path | None = None
 ) -> Iterator[tuple[int, httpx.Client]]:
     """`govops serve` on a free loopback port; its pid and a client, stopped afterwards."""
-    port = _free_port()
+    port = free_port()
     log_path = workdir / f"server-{port}.log"
     command = [sys.executable, "-m", "govops.cli", "serve", "--host", "127.0.0.1"]
     with log_path.open("wb") as log:
@@ -239,7 +239,7 @@ def running_server(
     spy = None
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-            _wait_until_ready(client, server, log_path)
+            wait_until_ready(client, server, log_path)
             _authenticate(client, url)
             spy = start_py_spy(server.pid, profile) if profile else None
             yield server.pid, client
@@ -252,26 +252,6 @@ def running_server(
             server.wait()
         if spy is not None:
             spy.wait(timeout=60)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_until_ready(client: httpx.Client, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + READY_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server stopped (code {server.returncode}); see {log}")
-        try:
-            if client.get("/ready").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the server was not ready within {READY_SECONDS} s; see {log}")
 
 
 def _authenticate(client: httpx.Client, url: str) -> None:

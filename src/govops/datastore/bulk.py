@@ -290,6 +290,8 @@ class BlockWriter:
         self.submission_id = submission_id
         self.default_stamp = self.stamp_text(received_at)
         self._first_row = 0
+        # Period starts as text, made once per period rather than once per row.
+        self._days: dict[date, str] = {}
         self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="govops-block")
         self._in_flight: tuple[Future[None], int] | None = None
 
@@ -380,7 +382,6 @@ class SqliteWriter(BlockWriter):
     def __init__(self, session: Session, submission_id: int, received_at: datetime) -> None:
         super().__init__(session, submission_id, received_at)
         self._rows: list[tuple[object, ...]] = []
-        self._days: dict[date, str] = {}
 
     def stamp_text(self, moment: datetime) -> str:
         return sqlite_timestamp_text(moment)
@@ -441,7 +442,6 @@ class CopyWriter(BlockWriter):
         super().__init__(session, submission_id, received_at)
         self._lines: list[str] = []
         self._suffix = f"\t{submission_id}\n"
-        self._days: dict[date, str] = {}
 
     def stamp_text(self, moment: datetime) -> str:
         return moment.isoformat()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Annotated
 
-from fastapi import File, Form, Request, Response, UploadFile
+from fastapi import Depends, File, Form, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -69,22 +69,32 @@ class DirectiveForm:
     summary: str = ""
 
 
-@router.post("/directives/new")
-def review_form(
-    request: Request,
-    viewer: Assigner,
-    form_token: Annotated[str, Form()] = "",
+def directive_fields(
     number: Annotated[str, Form(max_length=60)] = "",
     kind: Annotated[str, Form(max_length=30)] = "chi_thi",
     issued_on: Annotated[str, Form(max_length=10)] = "",
     signer: Annotated[str, Form(max_length=200)] = "",
     title: Text = "",
     summary: Annotated[str, Form(max_length=20_000)] = "",
+) -> DirectiveForm:
+    """The directive's own fields, as both steps of the form post them."""
+    return DirectiveForm(number, kind, issued_on, signer, title, summary)
+
+
+DirectiveFields = Annotated[DirectiveForm, Depends(directive_fields)]
+
+
+@router.post("/directives/new")
+def review_form(
+    request: Request,
+    viewer: Assigner,
+    directive: DirectiveFields,
+    form_token: Annotated[str, Form()] = "",
     text: Annotated[str, Form(max_length=200_000)] = "",
 ) -> Response:
     """Step one: the directive as typed and the tasks proposed from its text."""
     check_form_token(viewer, form_token)
-    directive = DirectiveForm(number, kind, issued_on, signer, title, summary)
+    issued_on = directive.issued_on
     day = parse_date(issued_on, field="issued_on") if issued_on else vietnam_today()
     with transaction(request.app.state.sessions) as session:
         patterns = proposals.agency_patterns(proposals.agency_names(session))
@@ -97,13 +107,8 @@ def review_form(
 def register_form(
     request: Request,
     viewer: Assigner,
+    directive: DirectiveFields,
     form_token: Annotated[str, Form()] = "",
-    number: Annotated[str, Form(max_length=60)] = "",
-    kind: Annotated[str, Form(max_length=30)] = "chi_thi",
-    issued_on: Annotated[str, Form(max_length=10)] = "",
-    signer: Annotated[str, Form(max_length=200)] = "",
-    title: Text = "",
-    summary: Annotated[str, Form(max_length=20_000)] = "",
     document: Annotated[UploadFile | None, File()] = None,
     keep: Rows = [],  # noqa: B006 (FastAPI copies the default)
     task_position: Rows = [],  # noqa: B006
@@ -120,7 +125,6 @@ def register_form(
 ) -> Response:
     """Step two: the directive and every kept row, all stored or none."""
     check_form_token(viewer, form_token)
-    directive = DirectiveForm(number, kind, issued_on, signer, title, summary)
     columns = [
         task_position,
         task_title,

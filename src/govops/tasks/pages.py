@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -102,6 +102,23 @@ def read_choice(
     )
 
 
+def chosen_tasks(
+    agency: ListParam = None,
+    involving: bool = False,
+    directive: str | None = None,
+    status: ListParam = None,
+    due_from: str | None = None,
+    due_to: str | None = None,
+    priority: ListParam = None,
+    q: str | None = None,
+) -> Choice:
+    """The task list's filters as the query string gives them (the list and its download)."""
+    return read_choice(agency, involving, directive, status, due_from, due_to, priority, q)
+
+
+TaskChoice = Annotated[Choice, Depends(chosen_tasks)]
+
+
 def task_filter(session: Session, choice: Choice) -> TaskFilter:
     """The filter a choice means, or InvalidRequest naming the field that is wrong."""
     first = parse_date(choice.due_from, field="due_from")
@@ -138,17 +155,9 @@ def tasks_page(
     request: Request,
     session: DbSession,
     viewer: Reader,
-    agency: ListParam = None,
-    involving: bool = False,
-    directive: str | None = None,
-    status: ListParam = None,
-    due_from: str | None = None,
-    due_to: str | None = None,
-    priority: ListParam = None,
-    q: str | None = None,
+    choice: TaskChoice,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
-    choice = read_choice(agency, involving, directive, status, due_from, due_to, priority, q)
     wanted = task_filter(session, choice)
     today = vietnam_today()
     rows, total = tasks_by_deadline(
@@ -177,16 +186,8 @@ def tasks_page(
 def tasks_download(
     session: DbSession,
     viewer: Reader,
-    agency: ListParam = None,
-    involving: bool = False,
-    directive: str | None = None,
-    status: ListParam = None,
-    due_from: str | None = None,
-    due_to: str | None = None,
-    priority: ListParam = None,
-    q: str | None = None,
+    choice: TaskChoice,
 ) -> Response:
-    choice = read_choice(agency, involving, directive, status, due_from, due_to, priority, q)
     wanted = task_filter(session, choice)
     rows = iterate_by_deadline(session, wanted, viewer.principal, today=vietnam_today())
     return _xlsx(tasks_xlsx(rows), "tasks.xlsx")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import update
 
+from govops.catalog.models import Indicator
 from govops.core.db import transaction
 from govops.core.errors import InvalidRequest
 from govops.core.periods import Frequency
@@ -62,6 +65,48 @@ def test_a_current_province_reads_the_sum_of_its_predecessors_before_the_merger(
     points = {p.period.code: p.value for p in result.series[0].points}
     assert points == {"2025-M06": Decimal("15.5"), "2025-M07": Decimal("16")}
     assert "24 Tỉnh Bắc Giang, 27 Tỉnh Bắc Ninh" in result.series[0].notes[0]
+
+
+def test_a_merged_month_is_missing_when_a_predecessor_has_no_value(store):
+    write(
+        store,
+        row(1, area="24", period="2025-M05", value="10", status="P"),
+        row(2, area="27", period="2025-M05", value="5"),
+        row(3, area="24", period="2025-M06", value="10"),
+    )
+    merged = DataQuery("RETAIL_SALES", ("24", "01"), "2025-M05", "2025-M06", at=date(2025, 7, 1))
+    result = answer(store, merged)
+    may, june = result.series[0].points
+    assert (may.value, may.status) == (Decimal("15"), "P")
+    assert (june.value, june.status, june.note) == (None, "M", "1 of 2 areas have no value")
+
+
+def test_history_across_the_merger_is_assembled_as_known_at_an_instant(store):
+    first = write(
+        store,
+        row(1, area="24", period="2025-M06", value="10"),
+        row(2, area="27", period="2025-M06", value="5"),
+    )
+    revision = write(store, row(1, area="27", period="2025-M06", value="7", status="A"))
+    query = DataQuery("RETAIL_SALES", ("24",), "2025-M06", "2025-M06", at=date(2025, 7, 1))
+    (latest,) = answer(store, query).series[0].points
+    (known_then,) = answer(store, replace(query, as_of=first.received_at)).series[0].points
+    assert (latest.value, latest.recorded_at) == (Decimal("17"), revision.received_at)
+    assert (known_then.value, known_then.recorded_at) == (Decimal("15"), first.received_at)
+
+
+def test_an_indicator_averaged_over_areas_reads_its_predecessors_mean(fresh_store):
+    with transaction(fresh_store.sessions) as session:
+        session.execute(
+            update(Indicator).where(Indicator.code == "RETAIL_SALES").values(area_rule="mean")
+        )
+    write(
+        fresh_store,
+        row(1, area="24", period="2025-M06", value="10"),
+        row(2, area="27", period="2025-M06", value="5"),
+    )
+    query = DataQuery("RETAIL_SALES", ("24", "01"), "2025-M06", "2025-M06", at=date(2025, 7, 1))
+    assert values(fresh_store, query) == {"2025-M06": Decimal("7.5")}
 
 
 def test_a_non_additive_indicator_leaves_the_gap_before_the_merger(store):

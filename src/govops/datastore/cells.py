@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import NamedTuple
 
 # Worse statuses win when values are combined: a sum with a provisional part is provisional.
-_STATUS_RANK = {"A": 0, "P": 1, "E": 2, "F": 3, "M": 4}
+STATUSES_BEST_FIRST = ("A", "P", "E", "F", "M")
+_STATUS_RANK = {status: rank for rank, status in enumerate(STATUSES_BEST_FIRST)}
 
 
 # A named tuple rather than a frozen dataclass: an answer builds thousands of cells, and a

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
@@ -24,7 +24,14 @@ from govops.catalog.rules import AreaRule
 from govops.catalog.service import get_indicator
 from govops.core.errors import InvalidRequest
 from govops.core.periods import Frequency, Period, period_end
-from govops.datastore.cells import Cell, Cells, combined_status, latest_recorded, missing
+from govops.datastore.cells import (
+    STATUSES_BEST_FIRST,
+    Cell,
+    Cells,
+    combined_status,
+    latest_recorded,
+    missing,
+)
 from govops.datastore.formula import Formula
 from govops.datastore.models import Observation, Series
 
@@ -38,6 +45,14 @@ class PeriodRange:
 
     def bounds(self) -> tuple[date | None, date | None]:
         return (self.first.start if self.first else None, self.last.start if self.last else None)
+
+
+class _Edge(NamedTuple):
+    successor_id: int
+    predecessor_id: int
+    share: Decimal | None
+    first_start: date | None
+    last_start: date
 
 
 @dataclass
@@ -66,6 +81,9 @@ class SeriesReader:
         self._formula = Formula(indicator.formula) if indicator.formula else None
         self._prefetched: dict[int, Cells] = {}
         self._prefetched_range: PeriodRange | None = None
+        # History of current areas before their version began, summed in the database
+        # from their predecessors by prefetch (PostgreSQL only).
+        self._assembled: dict[int, Cells] = {}
         self._lineage: dict[int, list[tuple[Area, AreaLineage]]] | None = None
 
     def prefetch(self, areas: Sequence[Area], periods: PeriodRange) -> None:
@@ -74,16 +92,19 @@ class SeriesReader:
         Without it, a table of 34 provinces across the merger costs a query per province
         and per predecessor.
         """
+        assembled = self._assemble_in_database(areas, periods)
         wanted: set[int] = set()
         pending = [area.id for area in areas]
         while pending:
             area_id = pending.pop()
             if area_id not in wanted:
                 wanted.add(area_id)
-                pending.extend(old.id for old, _edge in self._predecessors(area_id))
+                if area_id not in assembled:
+                    pending.extend(old.id for old, _edge in self._predecessors(area_id))
         found = self.stored(wanted, periods)
         self._prefetched = {area_id: found.get(area_id, {}) for area_id in wanted}
         self._prefetched_range = periods
+        self._assembled = assembled
 
     def _predecessors(self, area_id: int) -> list[tuple[Area, AreaLineage]]:
         if self._lineage is None:
@@ -167,15 +188,13 @@ class SeriesReader:
         """The same rows, read through the driver: an answer is thousands of rows, and
         building result rows and running column types over them cost a fifth of it.
 
-        One walk down the primary key, newest vintage first, keeps the first row of each
-        period (DISTINCT ON): half the time of probing the key for a newer vintage per row.
+        Each series is read by its own walk down the primary key, newest vintage first,
+        keeping the first row of each period (DISTINCT ON inside a LATERAL join): the rows
+        come out in key order, so nothing is sorted, which halves the time of one
+        DISTINCT ON over the whole join.
         """
         first, last = periods.bounds()
-        conditions = [
-            "s.indicator_id = %(indicator)s",
-            "s.area_id = ANY(%(areas)s)",
-            "s.dims_key = %(dims)s",
-        ]
+        conditions = ["o.series_id = s.id"]
         if first is not None:
             conditions.append("o.period_start >= %(first)s")
         if last is not None:
@@ -183,11 +202,14 @@ class SeriesReader:
         if self.as_of is not None:
             conditions.append("o.recorded_at <= %(as_of)s")
         statement = (
-            "SELECT DISTINCT ON (o.series_id, o.period_start) "
-            "s.area_id, o.period_start, o.value, o.status, o.recorded_at "
-            "FROM observation AS o JOIN series AS s ON s.id = o.series_id "
+            "SELECT s.area_id, known.period_start, known.value, known.status, "
+            "known.recorded_at FROM series AS s CROSS JOIN LATERAL ("
+            "SELECT DISTINCT ON (o.period_start) "
+            "o.period_start, o.value, o.status, o.recorded_at FROM observation AS o "
             f"WHERE {' AND '.join(conditions)} "
-            "ORDER BY o.series_id DESC, o.period_start DESC, o.recorded_at DESC"
+            "ORDER BY o.period_start DESC, o.recorded_at DESC) AS known "
+            "WHERE s.indicator_id = %(indicator)s AND s.area_id = ANY(%(areas)s) "
+            "AND s.dims_key = %(dims)s"
         )
         parameters = {
             "indicator": self.indicator.id,
@@ -201,10 +223,116 @@ class SeriesReader:
         with driver.cursor() as cursor:  # type: ignore[union-attr]
             cursor.execute(statement, parameters)
             rows = cursor.fetchall()
-        # Oldest period first, as every reader of the cells expects. Timestamps come back
-        # in UTC: govops' PostgreSQL sessions run in UTC (see create_db_engine).
+        # Oldest period first within each series, as every reader of the cells expects.
+        # Timestamps come back in UTC: govops' PostgreSQL sessions run in UTC (see
+        # create_db_engine).
         rows.reverse()
         return rows
+
+    def _assemble_in_database(
+        self, areas: Sequence[Area], periods: PeriodRange
+    ) -> dict[int, Cells]:
+        """History before their version began of the areas formed from several others,
+        summed (or averaged) by PostgreSQL from their predecessors' latest values.
+
+        The same cells :meth:`_combine` makes from the predecessors' own, without sending
+        them here: across the 2025 merger that is 52 provinces' values for every answer,
+        and fetching and adding them up in Python cost half of the answer. Areas that are
+        not simple (a predecessor with its own predecessors, a territory carried over
+        whole, a weighted mean) are left to the general path.
+        """
+        rule = AreaRule(self.indicator.area_rule)
+        if (
+            self.session.get_bind().dialect.name != "postgresql"
+            or self._formula is not None
+            or rule not in (AreaRule.SUM, AreaRule.MEAN)
+            or self.frequency.is_multi_year
+        ):
+            return {}
+        edges = [edge for area in areas for edge in self._simple_edges(area, periods)]
+        if not edges:
+            return {}
+        assembled: dict[int, Cells] = {edge.successor_id: {} for edge in edges}
+        wanted = {edge.successor_id: 0 for edge in edges}
+        for edge in edges:
+            wanted[edge.successor_id] += 1
+        for successor_id, start, total, found, worst, stamp in self._summed_rows(edges, rule):
+            parts = wanted[successor_id]
+            if found < parts:
+                cell = missing(f"{parts - found} of {parts} areas have no value")
+            else:
+                value = total / parts if rule is AreaRule.MEAN else total
+                status = STATUSES_BEST_FIRST[worst - 1]
+                cell = Cell(value, status, stamp, computed=True)
+            assembled[successor_id][start] = cell
+        return assembled
+
+    def _simple_edges(self, area: Area, periods: PeriodRange) -> list[_Edge]:
+        """The lineage edges of ``area`` with the periods each predecessor contributes,
+        or none when its history is not a plain sum of predecessors' stored values."""
+        predecessors = self._predecessors(area.id)
+        if area.valid_from is None or not predecessors:
+            return []
+        if len(predecessors) == 1 and predecessors[0][1].share is None:
+            return []  # the same territory under a new version: carried over as it is
+        if any(old.level == "nation" or self._predecessors(old.id) for old, _ in predecessors):
+            return []
+        last = _last_before(self.frequency, area.valid_from, periods.last)
+        if last is None or (periods.first is not None and last < periods.first):
+            return []
+        edges = []
+        for old, lineage in predecessors:
+            # The periods of the old area's own life, as the general path reads them.
+            first = periods.first.start if periods.first else None
+            if old.valid_from is not None:
+                begun = Period.containing(self.frequency, old.valid_from).start
+                first = begun if first is None else max(first, begun)
+            final = last.start
+            if old.valid_to is not None:
+                ended = _last_before(self.frequency, old.valid_to, None)
+                final = min(final, ended.start) if ended else final
+            edges.append(_Edge(area.id, old.id, lineage.share, first, final))
+        return edges
+
+    def _summed_rows(self, edges: list[_Edge], rule: AreaRule) -> Sequence[Any]:
+        as_of = "AND o.recorded_at <= %(as_of)s " if self.as_of is not None else ""
+        # A mean weighs areas equally, whatever part of them was carried over.
+        scaled = (
+            "k.value"
+            if rule is AreaRule.MEAN
+            else "CASE WHEN e.share IS NULL THEN k.value ELSE k.value * e.share END"
+        )
+        statement = (
+            f"SELECT e.successor_id, k.period_start, sum({scaled}), count(k.value), "
+            "max(array_position(%(statuses)s::varchar[], k.status)), max(k.recorded_at) "
+            "FROM unnest(%(successors)s::int[], %(predecessors)s::int[], "
+            "%(shares)s::numeric[], %(firsts)s::date[], %(lasts)s::date[]) "
+            "AS e(successor_id, predecessor_id, share, first_start, last_start) "
+            "JOIN series AS s ON s.area_id = e.predecessor_id "
+            "AND s.indicator_id = %(indicator)s AND s.dims_key = %(dims)s "
+            "CROSS JOIN LATERAL (SELECT DISTINCT ON (o.period_start) "
+            "o.period_start, o.value, o.status, o.recorded_at FROM observation AS o "
+            "WHERE o.series_id = s.id AND o.period_start <= e.last_start "
+            "AND (e.first_start IS NULL OR o.period_start >= e.first_start) "
+            f"{as_of}ORDER BY o.period_start DESC, o.recorded_at DESC) AS k "
+            "GROUP BY e.successor_id, k.period_start "
+            "ORDER BY e.successor_id, k.period_start"
+        )
+        parameters = {
+            "statuses": list(STATUSES_BEST_FIRST),
+            "successors": [edge.successor_id for edge in edges],
+            "predecessors": [edge.predecessor_id for edge in edges],
+            "shares": [edge.share for edge in edges],
+            "firsts": [edge.first_start for edge in edges],
+            "lasts": [edge.last_start for edge in edges],
+            "indicator": self.indicator.id,
+            "dims": self.dims_key,
+            "as_of": self.as_of,
+        }
+        driver = self.session.connection().connection.driver_connection
+        with driver.cursor() as cursor:  # type: ignore[union-attr]
+            cursor.execute(statement, parameters)
+            return cursor.fetchall()
 
     def _later_vintage(self) -> Select[datetime]:
         # A probe of the primary key per row, instead of sending every revision to be
@@ -232,11 +360,14 @@ class SeriesReader:
         )
         if before.last is None or (before.first and before.last < before.first):
             return
-        parts = [self.read(old, before) for old, _edge in predecessors]
         shares = [edge.share for _old, edge in predecessors]
         names = ", ".join(f"{old.code} {old.name_vi}" for old, _edge in predecessors)
         same_territory = len(predecessors) == 1 and shares[0] is None
-        assembled = self._combine(parts, shares, before, same_territory=same_territory)
+        if area.id in self._assembled and periods == self._prefetched_range:
+            assembled = self._assembled[area.id]
+        else:
+            parts = [self.read(old, before) for old, _edge in predecessors]
+            assembled = self._combine(parts, shares, before, same_territory=same_territory)
         result.cells.update(assembled)
         if assembled:
             how = "carried over from" if same_territory else "assembled from predecessors"
@@ -262,6 +393,10 @@ class SeriesReader:
                 )
                 for start in starts
             }
+        if rule in (AreaRule.SUM, AreaRule.MEAN):
+            return add_up_parts(
+                [part.cells for part in parts], shares, starts, mean=rule is AreaRule.MEAN
+            )
         weights = self._weights([part.area for part in parts], starts, periods)
         combined: Cells = {}
         for start in starts:
@@ -378,6 +513,59 @@ def aggregate_cells(
         (v * w for v, w in zip(values, weights, strict=True) if w is not None), Decimal(0)
     )
     return Cell(weighted / total, status, stamp, computed=True)
+
+
+def add_up_parts(
+    parts: Sequence[Cells], shares: Sequence[Decimal | None], starts: list[date], *, mean: bool
+) -> Cells:
+    """The sum (or mean) of several areas' cells for every period in ``starts``.
+
+    The same result as :func:`aggregate_cells` period by period, made in one pass over
+    each part's cells: the 52 predecessors of the 2025 provinces bring thousands of cells
+    to every answer that crosses the merger, and this is a third of the cost.
+    """
+    totals: dict[date, Decimal] = {}
+    counts: dict[date, int] = {}
+    statuses: dict[date, set[str]] = {}
+    stamps: dict[date, list[datetime | None]] = {}
+    for cells, share in zip(parts, shares, strict=True):
+        # A mean weighs areas equally, whatever part of them was carried over.
+        scale = None if mean else share
+        for start, (value, status, stamp, _note, _computed) in cells.items():
+            if value is None:
+                continue
+            if scale is not None:
+                value = value * scale
+            if start in totals:
+                totals[start] += value
+                counts[start] += 1
+                statuses[start].add(status)
+                stamps[start].append(stamp)
+            else:
+                totals[start], counts[start] = value, 1
+                statuses[start], stamps[start] = {status}, [stamp]
+    wanted = len(parts)
+    combined: Cells = {}
+    for start in starts:
+        found = counts.get(start, 0)
+        if found < wanted:
+            combined[start] = missing(f"{wanted - found} of {wanted} areas have no value")
+            continue
+        total = totals[start]
+        present = statuses[start]
+        status = present.pop() if len(present) == 1 else _worst_status(present)
+        known = [stamp for stamp in stamps[start] if stamp is not None]
+        combined[start] = Cell(
+            total / wanted if mean else total,
+            status,
+            max(known, default=None),
+            computed=True,
+        )
+    return combined
+
+
+def _worst_status(statuses: set[str]) -> str:
+    return combined_status(Cell(None, status) for status in statuses)
 
 
 def _group_by_children(

@@ -8,6 +8,7 @@ indicator's area rule allows it, and left as gaps (with the reason) when it does
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -313,7 +314,8 @@ class SeriesReader:
             "CROSS JOIN LATERAL (SELECT DISTINCT ON (o.period_start) "
             "o.period_start, o.value, o.status, o.recorded_at FROM observation AS o "
             "WHERE o.series_id = s.id AND o.period_start <= e.last_start "
-            "AND (e.first_start IS NULL OR o.period_start >= e.first_start) "
+            # A bound the index can use, where "IS NULL OR" would filter every row read.
+            "AND o.period_start >= COALESCE(e.first_start, '-infinity'::date) "
             f"{as_of}ORDER BY o.period_start DESC, o.recorded_at DESC) AS k "
             "GROUP BY e.successor_id, k.period_start "
             "ORDER BY e.successor_id, k.period_start"
@@ -597,11 +599,18 @@ def _weight_at(known: Cells, frequency: Frequency, start: date) -> Decimal | Non
 
 def _last_before(frequency: Frequency, day: date, last: Period | None) -> Period | None:
     """The last period of this frequency that ends before ``day`` (and not after ``last``)."""
+    period = _last_ending_before(frequency, day)
+    if last is not None and last < period:
+        return last
+    return period
+
+
+@functools.lru_cache(maxsize=1024)
+def _last_ending_before(frequency: Frequency, day: date) -> Period:
+    # Asked for every lineage edge of every answer; boundary dates are few.
     period = Period.containing(frequency, day)
     while period.end >= day:
         period = period.previous()
-    if last is not None and last < period:
-        return last
     return period
 
 

@@ -18,10 +18,10 @@ def get_indicator(
 ) -> Indicator:
     """The indicator of ``code``; for a reader without the clearance to see it, the same
     NotFound as for a code that does not exist, so its existence does not leak."""
+    # Dimensions come along: every data query checks its key against them. Groups load
+    # when a page or the catalogue API asks for them, not on every read of data.
     indicator = session.scalar(
-        select(Indicator)
-        .where(Indicator.code == code)
-        .options(selectinload(Indicator.groups), selectinload(Indicator.dimensions))
+        select(Indicator).where(Indicator.code == code).options(selectinload(Indicator.dimensions))
     )
     if indicator is None or (visible_to is not None and not is_visible(indicator, visible_to)):
         raise NotFound(

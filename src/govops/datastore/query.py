@@ -132,17 +132,27 @@ class SeriesReader:
     def read(self, area: Area, periods: PeriodRange) -> AreaSeries:
         if self._formula is not None:
             return self._read_derived(area, periods)
-        result = AreaSeries(area, {})
-        frequency = self.frequency
-        # The area's dates are read once: thousands of cells pass this test per answer.
-        valid_from, valid_to = area.valid_from, area.valid_to
-        for start, cell in self._stored_for(area, periods).items():
-            end = period_end(frequency, start)
-            if (valid_from is None or valid_from <= end) and (valid_to is None or end < valid_to):
-                result.cells[start] = cell
+        result = AreaSeries(area, self._within_life(area, self._stored_for(area, periods)))
         self._fill_from_predecessors(area, periods, result)
         self._fill_from_children(area, periods, result)
         return result
+
+    def _within_life(self, area: Area, stored: Cells) -> Cells:
+        """The cells of periods that end while this version of the area is valid."""
+        if not stored:
+            return {}
+        frequency, valid_from, valid_to = self.frequency, area.valid_from, area.valid_to
+
+        def lived(start: date) -> bool:
+            end = period_end(frequency, start)
+            begun = valid_from is None or valid_from <= end
+            return begun and (valid_to is None or end < valid_to)
+
+        # Usually every cell is: then the first and last periods tell it, without a test
+        # for each of the thousands of cells of an answer.
+        if lived(min(stored)) and lived(max(stored)):
+            return dict(stored)
+        return {start: cell for start, cell in stored.items() if lived(start)}
 
     def stored(self, area_ids: set[int], periods: PeriodRange) -> dict[int, Cells]:
         """Latest values (as of ``as_of``) of this indicator's series for the areas."""

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from govops.catalog.models import Indicator
 from govops.datastore.models import Observation, Series
 
 SeriesKey = tuple[int, int, str]
+# Up to this many keys, a batch's series are asked for by key in one query; beyond, every
+# series of each indicator is read once (a file of commune rows meets most of them).
+KEYS_ASKED_DIRECTLY = 1000
 
 
 class SeriesResolver:
@@ -21,6 +24,8 @@ class SeriesResolver:
         self.session = session
         self._ids: dict[SeriesKey, int] = {}
         self._loaded_indicators: set[int] = set()
+        # Keys asked for directly and found missing: they are created, not read again.
+        self._absent: set[SeriesKey] = set()
         self._used: set[int] = set()
         self.created = 0
 
@@ -41,12 +46,34 @@ class SeriesResolver:
         """The id of an existing series, or None when it must still be created."""
         key = (indicator_id, area_id, dims_key)
         found = self._ids.get(key)
-        if found is None and indicator_id not in self._loaded_indicators:
+        if (
+            found is None
+            and key not in self._absent
+            and indicator_id not in self._loaded_indicators
+        ):
             self._preload(indicator_id)
             found = self._ids.get(key)
         if found is not None:
             self._used.add(found)
         return found
+
+    def look_up(self, keys: Iterable[SeriesKey]) -> None:
+        """Find a small batch's series in one query, rather than every series of each of
+        its indicators: a delivery of a few rows would otherwise read thousands."""
+        wanted = {key for key in keys if key not in self._ids}
+        if not wanted or len(wanted) > KEYS_ASKED_DIRECTLY:
+            return
+        rows = self.session.execute(
+            _SERIES_OF,
+            {
+                "indicator_ids": sorted({key[0] for key in wanted}),
+                "area_ids": sorted({key[1] for key in wanted}),
+            },
+        )
+        for series_id, indicator_id, area_id, dims_key in rows:
+            if (indicator_id, area_id, dims_key) in wanted:
+                self._ids[(indicator_id, area_id, dims_key)] = series_id
+        self._absent.update(wanted - self._ids.keys())
 
     def create_many(self, keys: Iterable[SeriesKey]) -> None:
         """Create the series not known yet, a thousand to a statement."""
@@ -83,6 +110,13 @@ class SeriesResolver:
         return series.id
 
 
+# Built once: each small write asks it, and building it costs more than running it.
+_SERIES_OF = select(Series.id, Series.indicator_id, Series.area_id, Series.dims_key).where(
+    Series.indicator_id.in_(bindparam("indicator_ids", expanding=True)),
+    Series.area_id.in_(bindparam("area_ids", expanding=True)),
+)
+
+
 def _on_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
@@ -114,9 +148,16 @@ def _insert_unnested(session: Session, keys: list[SeriesKey]) -> Iterable[Any]:
     )
 
 
-def refresh_latest_periods(session: Session, series_ids: Iterable[int]) -> None:
-    """Recompute each series' newest period with a value, after a write to it."""
+def refresh_latest_periods(
+    session: Session, series_ids: Iterable[int], *, indicators: Iterable[int] | None = None
+) -> None:
+    """Recompute each series' newest period with a value, after a write to it.
+
+    ``indicators``, the series' indicators when the caller knows them, saves a query.
+    """
     ids = sorted(series_ids)
+    if not ids:
+        return
     if _on_postgresql(session):
         session.execute(_REFRESH_LATEST_ON_POSTGRESQL, {"ids": ids})
     else:
@@ -131,7 +172,7 @@ def refresh_latest_periods(session: Session, series_ids: Iterable[int]) -> None:
                 .where(Series.id.in_(ids[offset : offset + 500]))
                 .values(latest_period_start=newest)
             )
-    _new_data_version(session, ids)
+    _new_data_version(session, ids, indicators)
 
 
 # One statement with the ids as an array: a large load touches tens of thousands of
@@ -144,20 +185,23 @@ _REFRESH_LATEST_ON_POSTGRESQL = text(
 )
 
 
-def _new_data_version(session: Session, series_ids: list[int]) -> None:
+def _new_data_version(
+    session: Session, series_ids: list[int], known: Iterable[int] | None
+) -> None:
     # Last in the write's transaction, so the lock on the indicators' rows is held only
     # until the commit: readers see the new version exactly when they can see the data.
-    indicators = _indicators_of(session, series_ids)
+    indicators = set(known) if known is not None else _indicators_of(session, series_ids)
     if indicators:
         # In id order, so two writes to the same indicators queue instead of deadlocking.
-        session.execute(
-            update(Indicator)
-            .where(Indicator.id.in_(sorted(indicators)))
-            .values(data_version=Indicator.data_version + 1)
-            .execution_options(synchronize_session=False)
-        )
+        session.execute(_NEW_DATA_VERSION, {"ids": sorted(indicators)})
 
 
+_NEW_DATA_VERSION = (
+    update(Indicator)
+    .where(Indicator.id.in_(bindparam("ids", expanding=True)))
+    .values(data_version=Indicator.data_version + 1)
+    .execution_options(synchronize_session=False)
+)
 _INDICATORS_OF_SERIES = text(
     "SELECT DISTINCT indicator_id FROM series WHERE id = ANY(CAST(:ids AS integer[]))"
 )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Select, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from govops.core.db import now_utc
@@ -82,25 +82,62 @@ def store_observations(
             "request (use `govops data load` for bulk files)"
         )
     valid = validate_batch(session, rows, writer=writer)
+    return _store(session, valid, payload, agency_id=agency_id, row_count=len(rows))
 
+
+def store_validated(
+    session: Session,
+    valid: Sequence[ValidRow],
+    payload: Payload,
+    *,
+    agency_id: int | None = None,
+    payload_kept: bool = False,
+) -> Receipt:
+    """Store rows already accepted by a :class:`RowValidator` in this transaction.
+
+    For writers that check rows themselves and add their own rules (the exchange hub
+    checks each delivery against its flow): the rows are not checked a second time. They
+    must be the validator's answers, at most one per indicator, area, dimensions and
+    period. With ``payload_kept``, the payload is already in ``raw_payload``. Anything
+    else writes through :func:`store_observations`, which checks every row.
+    """
+    return _store(
+        session, valid, payload, agency_id=agency_id, row_count=len(valid), kept=payload_kept
+    )
+
+
+def _store(
+    session: Session,
+    valid: Sequence[ValidRow],
+    payload: Payload,
+    *,
+    agency_id: int | None,
+    row_count: int,
+    kept: bool = False,
+) -> Receipt:
     received_at = now_utc()
-    submission = _record_submission(session, payload, received_at, agency_id, len(rows))
-    resolver = SeriesResolver(session)
+    submission = _record_submission(session, payload, received_at, agency_id, row_count, kept)
     keys = [(r.indicator_id, r.area_id, r.dims_key) for r in valid]
+    resolver = SeriesResolver(session)
+    resolver.look_up(keys)
     # New series are made together, a thousand to a statement, not one flush each.
     resolver.create_many(key for key in keys if resolver.known(*key) is None)
     keyed = [(resolver.id_for(*key), row) for key, row in zip(keys, valid, strict=True)]
     changed = _drop_unchanged(session, keyed)
     _insert(session, changed, submission.id, received_at)
-    refresh_latest_periods(session, {series_id for series_id, _ in changed})
+    refresh_latest_periods(
+        session,
+        {series_id for series_id, _ in changed},
+        indicators={row.indicator_id for _, row in changed},
+    )
 
     submission.stored_count = len(changed)
     receipt = Receipt(
         submission.id,
         received_at,
-        len(rows),
+        row_count,
         len(changed),
-        len(rows) - len(changed),
+        row_count - len(changed),
         resolver.created,
     )
     submission.receipt = json.dumps(receipt.as_dict())
@@ -108,7 +145,7 @@ def store_observations(
     log.info(
         "stored submission %s: %s rows, %s new vintages",
         submission.id,
-        len(rows),
+        row_count,
         len(changed),
         extra={"submission": submission.id},
     )
@@ -150,9 +187,10 @@ def _record_submission(
     received_at: datetime,
     agency_id: int | None,
     row_count: int,
+    kept: bool = False,
 ) -> Submission:
     digest = payload.digest
-    if session.get(RawPayload, digest) is None:
+    if not kept and session.get(RawPayload, digest) is None:
         session.add(
             RawPayload(
                 digest=digest,
@@ -204,6 +242,11 @@ def _latest_known(
     session: Session, series_ids: list[int], first: date, last: date
 ) -> dict[tuple[int, date], tuple[Decimal | None, str]]:
     """The newest value and status of each period from ``first`` to ``last`` of the series."""
+    rows = session.execute(_LATEST_KNOWN, {"series_ids": series_ids, "first": first, "last": last})
+    return {(r.series_id, r.period_start): (_normal(r.value), r.status) for r in rows}
+
+
+def _latest_known_statement() -> Select[int, date, Decimal | None, str]:
     newest = (
         select(
             Observation.series_id,
@@ -211,23 +254,25 @@ def _latest_known(
             func.max(Observation.recorded_at).label("recorded_at"),
         )
         .where(
-            Observation.series_id.in_(series_ids),
-            Observation.period_start.between(first, last),
+            Observation.series_id.in_(bindparam("series_ids", expanding=True)),
+            Observation.period_start.between(bindparam("first"), bindparam("last")),
         )
         .group_by(Observation.series_id, Observation.period_start)
         .subquery()
     )
-    rows = session.execute(
-        select(
-            Observation.series_id, Observation.period_start, Observation.value, Observation.status
-        ).join(
-            newest,
-            (Observation.series_id == newest.c.series_id)
-            & (Observation.period_start == newest.c.period_start)
-            & (Observation.recorded_at == newest.c.recorded_at),
-        )
+    return select(
+        Observation.series_id, Observation.period_start, Observation.value, Observation.status
+    ).join(
+        newest,
+        (Observation.series_id == newest.c.series_id)
+        & (Observation.period_start == newest.c.period_start)
+        & (Observation.recorded_at == newest.c.recorded_at),
     )
-    return {(r.series_id, r.period_start): (_normal(r.value), r.status) for r in rows}
+
+
+# Built once: every small write asks it, and building a statement of this shape (and its
+# cache key) costs several times more than running it.
+_LATEST_KNOWN = _latest_known_statement()
 
 
 def _normal(value: Decimal | None) -> Decimal | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import Integer, bindparam, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from govops.catalog.models import Agency
@@ -22,7 +22,7 @@ from govops.core.errors import GovopsError, InvalidRequest
 from govops.datastore.models import OutboxEvent
 from govops.datastore.writes import announce
 from govops.exchange.models import AccessRule, ExchangeFlow, JobLease
-from govops.exchange.registry import may_receive
+from govops.exchange.registry import may_receive_level
 from govops.security.permissions import Principal, Scope
 
 EVENT_PREFIX = "exchange."
@@ -59,7 +59,10 @@ def announce_in_order(
     positions appear in order. SQLite has one writer at a time and needs nothing.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_ORDER_LOCK})
+        # Without flushing first: the caller's pending changes go to the database with
+        # the event, in fewer statements, still after the lock.
+        with session.no_autoflush:
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_ORDER_LOCK})
     announce(session, event_type, subject, data)
 
 
@@ -108,9 +111,13 @@ def audience_of(session: Session, reader: Principal) -> Audience:
             select(AccessRule).where(AccessRule.consumer_agency_id == reader.agency_id)
         )
     }
+    # The three columns needed, not whole flows: the sending job asks this at every run.
+    flows = session.execute(
+        select(ExchangeFlow.id, ExchangeFlow.code, ExchangeFlow.classification)
+    )
     allowed = {
-        flow.code: may_receive(flow, rules.get(flow.id), reader)
-        for flow in session.scalars(select(ExchangeFlow))
+        code: may_receive_level(classification, rules.get(flow_id), reader)
+        for flow_id, code, classification in flows
     }
     return Audience(reader, allowed)
 
@@ -168,15 +175,17 @@ def read_feed(
     return FeedPage(events, str(last))
 
 
+# Built once: the sending job asks it at every round.
+_EVENTS_AFTER = (
+    select(OutboxEvent)
+    .where(OutboxEvent.id > bindparam("after"), OutboxEvent.type.startswith(EVENT_PREFIX))
+    .order_by(OutboxEvent.id)
+    .limit(bindparam("limit", type_=Integer))
+)
+
+
 def events_after(session: Session, after: int, limit: int) -> list[OutboxEvent]:
-    return list(
-        session.scalars(
-            select(OutboxEvent)
-            .where(OutboxEvent.id > after, OutboxEvent.type.startswith(EVENT_PREFIX))
-            .order_by(OutboxEvent.id)
-            .limit(limit)
-        )
-    )
+    return list(session.scalars(_EVENTS_AFTER, {"after": after, "limit": limit}))
 
 
 def newest_event_id(session: Session) -> int:

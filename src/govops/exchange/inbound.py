@@ -25,7 +25,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,8 +37,8 @@ from govops.core.errors import Conflict, GovopsError, InvalidRequest, RejectedBa
 from govops.datastore.bulk import load_csv_file
 from govops.datastore.models import RawPayload
 from govops.datastore.rows import IncomingRow
-from govops.datastore.validation import RowValidator
-from govops.datastore.writes import Payload, Receipt, store_observations
+from govops.datastore.validation import RowValidator, ValidRow
+from govops.datastore.writes import Payload, Receipt, store_validated
 from govops.exchange.events import announce_in_order
 from govops.exchange.formats import MEDIA_TYPES, check_body_matches, read_rows
 from govops.exchange.models import ExchangeFlow, Inbound, PayloadPiece
@@ -227,16 +229,19 @@ def _keep_payload(session: Session, body: Body, fmt: str, received_at: datetime)
                     insert(PayloadPiece), {"digest": body.digest, "seq": seq, "content": piece}
                 )
         return
-    if session.get(RawPayload, body.digest) is None:
-        session.add(
-            RawPayload(
-                digest=body.digest,
-                media_type=MEDIA_TYPES[fmt],
-                size=body.size,
-                content=body.content(),
-                received_at=received_at,
-            )
-        )
+    # One statement, whether or not the same bytes came before; the kept copy is not
+    # read back (it holds the whole body).
+    dialect = session.get_bind().dialect.name
+    insert_once = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(RawPayload)
+    session.execute(
+        insert_once.values(
+            digest=body.digest,
+            media_type=MEDIA_TYPES[fmt],
+            size=body.size,
+            content=body.content(),
+            received_at=received_at,
+        ).on_conflict_do_nothing(index_elements=[RawPayload.digest])
+    )
 
 
 def _keep(
@@ -274,15 +279,20 @@ def _keep(
     return inbound.id
 
 
-def process(sessions: sessionmaker[Session], inbound_id: int) -> Inbound:
+def process(
+    sessions: sessionmaker[Session], inbound_id: int, content: bytes | None = None
+) -> Inbound:
     """Check and store a pending delivery; a delivery already processed is answered as is.
+
+    ``content``, the body just kept by :func:`receive`, saves reading it back; without
+    it (recovery, replay) the kept payload is read.
 
     Concurrent deliveries touching the same indicators may deadlock in the database; the
     one chosen as victim is rolled back whole and processed again.
     """
     for attempt in range(PROCESS_ATTEMPTS):
         try:
-            return _process_once(sessions, inbound_id)
+            return _process_once(sessions, inbound_id, content)
         except OperationalError as error:
             if attempt + 1 == PROCESS_ATTEMPTS or not _is_transient(error):
                 raise
@@ -296,48 +306,70 @@ def _is_transient(error: OperationalError) -> bool:
     return "deadlock" in text or "database is locked" in text or "could not serialize" in text
 
 
-def _process_once(sessions: sessionmaker[Session], inbound_id: int) -> Inbound:
+# Statements every delivery runs, built once: building one costs more than running it.
+_CLAIM = (
+    update(Inbound)
+    .where(Inbound.id == bindparam("inbound_id"), Inbound.status == "pending")
+    .values(attempts=Inbound.attempts + 1)
+    .returning(Inbound)
+)
+_LOCK_INDICATORS = (
+    select(Indicator.id)
+    .where(Indicator.code.in_(bindparam("codes", expanding=True)))
+    .order_by(Indicator.id)
+    .with_for_update(key_share=True)  # FOR NO KEY UPDATE, as the write takes
+)
+
+
+def _process_once(
+    sessions: sessionmaker[Session], inbound_id: int, content: bytes | None
+) -> Inbound:
     with transaction(sessions) as session:
-        claimed = session.execute(
-            update(Inbound)
-            .where(Inbound.id == inbound_id, Inbound.status == "pending")
-            .values(attempts=Inbound.attempts + 1)
-        )
-        inbound = session.get(Inbound, inbound_id)
+        claimed = session.scalar(_CLAIM, {"inbound_id": inbound_id})
+        if claimed is not None:
+            _process_claimed(session, claimed, content)
+        inbound = claimed or session.get(Inbound, inbound_id)
         assert inbound is not None, f"delivery {inbound_id} does not exist"
-        if claimed.rowcount == 1:  # type: ignore[attr-defined]
-            _process_claimed(session, inbound)
     if inbound.status in ("accepted", "partial"):
         _stored()
     return inbound
 
 
-def _process_claimed(session: Session, inbound: Inbound) -> None:
+def _process_claimed(session: Session, inbound: Inbound, content: bytes | None) -> None:
     flow = session.get(ExchangeFlow, inbound.flow_id)
     assert flow is not None
     fmt = {media: name for name, media in MEDIA_TYPES.items()}[inbound.media_type]
     outcome: Outcome
-    _lock_indicators(session, flow)
-    try:
-        savepoint = session.begin_nested()
-        if fmt == "csv" and inbound.payload_size > BULK_BYTES:
-            outcome = _store_bulk(session, flow, inbound)
-        else:
+    if fmt == "csv" and inbound.payload_size > BULK_BYTES:
+        outcome = _store_bulk_or_refuse(session, flow, inbound)
+    else:
+        if content is None:
             content = _content(session, inbound.payload_digest)
-            if fmt == "csv" and content.count(b"\n") > BULK_ROWS + 1:
-                outcome = _store_bulk(session, flow, inbound)
-            else:
-                outcome = _store_rows(session, flow, inbound, content, fmt)
-        savepoint.commit()
-    except RejectedBatch as error:
-        savepoint.rollback()
-        outcome = Outcome(rows=0, refused=error.row_errors)
+        if fmt == "csv" and content.count(b"\n") > BULK_ROWS + 1:
+            outcome = _store_bulk_or_refuse(session, flow, inbound)
+        else:
+            outcome = _store_rows(session, flow, inbound, content, fmt)
+    _finish(session, flow, inbound, outcome)
+
+
+def _refused_whole(error: GovopsError) -> Outcome:
+    if isinstance(error, RejectedBatch):
+        return Outcome(rows=0, refused=error.row_errors)
+    refused = RowErrors()
+    refused.add(int(error.extensions.get("row", 0) or 0), "body", error.detail)
+    return Outcome(rows=0, refused=refused)
+
+
+def _store_bulk_or_refuse(session: Session, flow: ExchangeFlow, inbound: Inbound) -> Outcome:
+    # The loader may refuse a row after storing earlier ones: the savepoint undoes them.
+    savepoint = session.begin_nested()
+    try:
+        outcome = _store_bulk(session, flow, inbound)
     except GovopsError as error:
         savepoint.rollback()
-        refused = RowErrors()
-        refused.add(int(error.extensions.get("row", 0) or 0), "body", error.detail)
-        outcome = Outcome(rows=0, refused=refused)
-    _finish(session, flow, inbound, outcome)
+        return _refused_whole(error)
+    savepoint.commit()
+    return outcome
 
 
 def _lock_indicators(session: Session, flow: ExchangeFlow) -> None:
@@ -346,16 +378,13 @@ def _lock_indicators(session: Session, flow: ExchangeFlow) -> None:
     A write marks the indicators it changed at its end. Two deliveries sharing indicators
     (every provincial report carries the same ones) would otherwise take those locks late
     and in the order each met them, and could deadlock; taken first and in order, the
-    second delivery simply waits for the first.
+    second delivery simply waits for the first. The lock is taken after the rows are
+    checked, not before: deliveries sharing indicators check at once and queue only for
+    their writes.
     """
     if session.get_bind().dialect.name != "postgresql":
         return
-    session.execute(
-        select(Indicator.id)
-        .where(Indicator.code.in_(flow_indicators(flow)))
-        .order_by(Indicator.id)
-        .with_for_update(key_share=True)  # FOR NO KEY UPDATE, as the write takes
-    )
+    session.execute(_LOCK_INDICATORS, {"codes": flow_indicators(flow)})
 
 
 @dataclass
@@ -373,20 +402,26 @@ class Outcome:
 def _store_rows(
     session: Session, flow: ExchangeFlow, inbound: Inbound, content: bytes, fmt: str
 ) -> Outcome:
-    rows = read_rows(fmt, content)
-    if len(rows) > BULK_ROWS:
-        raise InvalidRequest(
-            f"the {fmt.upper()} body has {len(rows)} rows; at most {BULK_ROWS} are read "
-            "from JSON or XLSX, send larger deliveries as CSV"
-        )
     refused, warnings = RowErrors(), RowErrors()
-    checked = _check_rows(session, flow, rows, refused, warnings)
+    try:
+        rows = read_rows(fmt, content)
+        if len(rows) > BULK_ROWS:
+            raise InvalidRequest(
+                f"the {fmt.upper()} body has {len(rows)} rows; at most {BULK_ROWS} are read "
+                "from JSON or XLSX, send larger deliveries as CSV"
+            )
+        checked = _check_rows(session, flow, rows, refused, warnings)
+    except GovopsError as error:
+        # Nothing is written until every row is checked, so there is nothing to undo.
+        return _refused_whole(error)
     outcome = Outcome(rows=len(rows), refused=refused, warnings=warnings)
     if (refused and flow.validation_mode == "strict") or not checked:
         return outcome
     # The same bytes as the delivery's, so the datastore's submission names its payload.
     payload = Payload(content, inbound.media_type, source=f"flow {flow.code}")
-    receipt = _store_checked(session, [c.row for c in checked], payload, inbound)
+    _lock_indicators(session, flow)
+    # The rows were checked; storing them refuses none (no savepoint needed).
+    receipt = _store_checked(session, [c.valid for c in checked], payload, inbound)
     outcome.submission_id = receipt.submission_id
     outcome.accepted, outcome.stored = len(checked), receipt.stored
     outcome.unchanged = receipt.unchanged
@@ -395,11 +430,10 @@ def _store_rows(
 
 
 def _store_checked(
-    session: Session, rows: list[IncomingRow], payload: Payload, inbound: Inbound
+    session: Session, rows: list[ValidRow], payload: Payload, inbound: Inbound
 ) -> Receipt:
-    return store_observations(
-        session, rows, payload, agency_id=inbound.agency_id, max_rows=max(len(rows), 1)
-    )
+    # Checked once, by _check_rows, with the validator of the datastore's own writes.
+    return store_validated(session, rows, payload, agency_id=inbound.agency_id, payload_kept=True)
 
 
 def _check_rows(
@@ -411,6 +445,7 @@ def _check_rows(
 ) -> list[Checked]:
     carried = set(flow_indicators(flow))
     validator = RowValidator(session)
+    validator.preload(carried & {row.indicator for row in rows}, {row.area for row in rows})
     checked: list[Checked] = []
     seen: dict[tuple[int, int, str, object], int] = {}
     for row in rows:
@@ -447,6 +482,7 @@ def _content(session: Session, digest: str) -> bytes:
 
 
 def _store_bulk(session: Session, flow: ExchangeFlow, inbound: Inbound) -> Outcome:
+    _lock_indicators(session, flow)
     with tempfile.TemporaryDirectory(prefix="govops-exchange-") as folder:
         path = Path(folder) / f"{flow.code}-{inbound.id}.csv"
         _write_payload(session, inbound, path)

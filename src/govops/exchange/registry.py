@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from govops.catalog.models import Agency, Indicator
@@ -245,8 +245,12 @@ def _save_consumers(session: Session, flow: ExchangeFlow, consumers: list[Consum
     return changed
 
 
+# Built once: every delivery asks it.
+_FLOW_BY_CODE = select(ExchangeFlow).where(ExchangeFlow.code == bindparam("code"))
+
+
 def get_flow(session: Session, code: str) -> ExchangeFlow:
-    flow = session.scalar(select(ExchangeFlow).where(ExchangeFlow.code == code))
+    flow = session.scalar(_FLOW_BY_CODE, {"code": code})
     if flow is None:
         raise NotFound(f"no flow '{code}'", field="flow")
     return flow
@@ -316,7 +320,12 @@ def may_receive(flow: ExchangeFlow, rule: AccessRule | None, reader: Principal) 
     """Whether ``reader`` may receive the flow's changes: by an access rule of its agency
     up to the rule's classification and the reader's clearance; administrators, and
     anyone holding exchange:manage across agencies, see every flow within clearance."""
-    level = Clearance(flow.classification).rank
+    return may_receive_level(flow.classification, rule, reader)
+
+
+def may_receive_level(classification: str, rule: AccessRule | None, reader: Principal) -> bool:
+    """:func:`may_receive` for a flow of this classification."""
+    level = Clearance(classification).rank
     if level > reader.clearance.rank:
         return False
     if rule is None:

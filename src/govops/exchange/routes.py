@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import ClientDisconnect
 
 from govops.catalog.models import Agency
@@ -21,7 +21,7 @@ from govops.core.api import PROBLEM_RESPONSES, WRITE_PROBLEM_RESPONSES, RowId, d
 from govops.core.errors import InvalidRequest, NotFound, PayloadTooLarge
 from govops.exchange import addresses, events, health, inbound, registry, webhooks
 from govops.exchange.formats import format_of
-from govops.exchange.models import ExchangeFlow
+from govops.exchange.models import ExchangeFlow, Inbound
 from govops.security import audit
 from govops.security.errors import PermissionDenied
 from govops.security.permissions import Permission, Principal, Scope
@@ -192,6 +192,23 @@ async def _receive_into(request: Request, body: inbound.Body, limit: int) -> Non
         ) from None
 
 
+def _receive_and_process(
+    sessions: sessionmaker[Session],
+    code: str,
+    body: inbound.Body,
+    fmt: str,
+    caller: Principal,
+    idempotency_key: str | None,
+) -> tuple[inbound.Received, Inbound]:
+    """Keep the delivery, then process it from the bytes in hand: one trip to a worker
+    thread, and the kept payload is not read back."""
+    received = inbound.receive(
+        sessions, code, body, fmt, sender=caller, idempotency_key=idempotency_key
+    )
+    content = body.content() if body.size <= inbound.BULK_BYTES else None
+    return received, inbound.process(sessions, received.inbound_id, content)
+
+
 @router.post(
     "/flows/{code}/deliveries",
     status_code=201,
@@ -219,18 +236,11 @@ async def deliver(
     body = await _read_body(request)
     sessions = request.app.state.sessions
     try:
-        received = await run_in_threadpool(
-            inbound.receive,
-            sessions,
-            code,
-            body,
-            fmt,
-            sender=caller,
-            idempotency_key=idempotency_key,
+        received, delivery = await run_in_threadpool(
+            _receive_and_process, sessions, code, body, fmt, caller, idempotency_key
         )
     finally:
         body.close()
-    delivery = await run_in_threadpool(inbound.process, sessions, received.inbound_id)
     receipt = inbound.receipt_of(delivery)
     headers = {"Location": f"/api/v1/exchange/deliveries/{delivery.id}"}
     if not received.new:

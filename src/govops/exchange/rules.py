@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from govops.catalog.areas import NATION_CODE
@@ -121,16 +122,33 @@ def _latest_values(
     session: Session, checked: Sequence[Checked]
 ) -> dict[tuple[int, int, str], Decimal]:
     keys = {(c.valid.indicator_id, c.valid.area_id, c.valid.dims_key) for c in checked}
-    indicator_ids = {key[0] for key in keys}
-    area_ids = {key[1] for key in keys}
+    rows = session.execute(
+        _LATEST_VALUES,
+        {
+            "indicator_ids": sorted({key[0] for key in keys}),
+            "area_ids": sorted({key[1] for key in keys}),
+        },
+    )
+    found: dict[tuple[int, int, str], Decimal] = {}
+    for row in rows:
+        key = (row.indicator_id, row.area_id, row.dims_key)
+        if key in keys and row.value is not None:
+            found[key] = row.value  # ordered by recorded_at: the last vintage wins
+    return found
+
+
+def _latest_values_statement() -> Select[int, int, str, Decimal | None, datetime]:
     newest = (
         select(Observation.series_id, func.max(Observation.period_start).label("period_start"))
         .join(Series, Series.id == Observation.series_id)
-        .where(Series.indicator_id.in_(indicator_ids), Series.area_id.in_(area_ids))
+        .where(
+            Series.indicator_id.in_(bindparam("indicator_ids", expanding=True)),
+            Series.area_id.in_(bindparam("area_ids", expanding=True)),
+        )
         .group_by(Observation.series_id)
         .subquery()
     )
-    rows = session.execute(
+    return (
         select(
             Series.indicator_id,
             Series.area_id,
@@ -146,9 +164,7 @@ def _latest_values(
         )
         .order_by(Observation.recorded_at)
     )
-    found: dict[tuple[int, int, str], Decimal] = {}
-    for row in rows:
-        key = (row.indicator_id, row.area_id, row.dims_key)
-        if key in keys and row.value is not None:
-            found[key] = row.value  # ordered by recorded_at: the last vintage wins
-    return found
+
+
+# Built once: each delivery asks it, and building it costs more than running it.
+_LATEST_VALUES = _latest_values_statement()

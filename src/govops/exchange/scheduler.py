@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from govops.core.db import now_utc, transaction
 from govops.exchange import health, inbound, webhooks
+from govops.exchange.events import Audience
 from govops.exchange.models import (
     ExchangeFlow,
     Inbound,
@@ -42,6 +44,10 @@ Sessions = sessionmaker[Session]
 RECOVERY_GRACE = timedelta(minutes=2)
 WEBHOOK_ROUNDS = 50
 SEND_NOW = frozenset({"webhooks.send"})
+# When another process holds the sending job as a change is stored, it is tried again this
+# often, this many times, before the next regular tick.
+SEND_RETRY_SECONDS = 0.05
+SEND_RETRIES = 20
 
 
 @dataclass(frozen=True)
@@ -67,9 +73,10 @@ def _webhooks(sessions: Sessions, now: datetime) -> str:
     # Changes stored while a round is sent are sent in the next round of the same run, so
     # a burst of deliveries does not wait for the lease to be taken again.
     owed_total = delivered = failed = dead = 0
+    audiences: dict[int, Audience] = {}
     for _ in range(WEBHOOK_ROUNDS):
         with transaction(sessions) as session:
-            owed = webhooks.fan_out(session)
+            owed = webhooks.fan_out(session, audiences=audiences)
         run = webhooks.deliver_due(sessions)
         owed_total += owed
         delivered, failed, dead = delivered + run.delivered, failed + run.failed, dead + run.dead
@@ -129,30 +136,34 @@ JOBS = (
 def acquire(sessions: Sessions, job: Job, holder: str, now: datetime, *, due: bool) -> bool:
     """Take the job's lease if it is free (or expired) and, with ``due``, if the job's
     interval has passed since it last finished; True when this holder has it."""
-    with transaction(sessions) as session:
-        if session.get(JobLease, job.name) is None:
-            try:
-                with session.begin_nested():
-                    session.add(JobLease(name=job.name))
-            except IntegrityError:
-                pass  # another worker made the row first
-        condition = [
-            JobLease.name == job.name,
-            or_(JobLease.holder.is_(None), JobLease.expires_at < now),
-        ]
-        if due:
-            condition.append(
-                or_(
-                    JobLease.last_finished_at.is_(None),
-                    JobLease.last_finished_at <= now - job.every,
-                )
+    condition = [
+        JobLease.name == job.name,
+        or_(JobLease.holder.is_(None), JobLease.expires_at < now),
+    ]
+    if due:
+        condition.append(
+            or_(
+                JobLease.last_finished_at.is_(None),
+                JobLease.last_finished_at <= now - job.every,
             )
-        taken = session.execute(
-            update(JobLease)
-            .where(*condition)
-            .values(holder=holder, expires_at=now + job.lease, last_started_at=now)
         )
-        return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
+    take = (
+        update(JobLease)
+        .where(*condition)
+        .values(holder=holder, expires_at=now + job.lease, last_started_at=now)
+    )
+    with transaction(sessions) as session:
+        # The lease row exists but at a job's very first run: try to take it first.
+        if session.execute(take).rowcount == 1:  # type: ignore[attr-defined]
+            return True
+        if session.get(JobLease, job.name) is not None:
+            return False
+        try:
+            with session.begin_nested():
+                session.add(JobLease(name=job.name))
+        except IntegrityError:
+            pass  # another worker made the row first
+        return bool(session.execute(take).rowcount == 1)  # type: ignore[attr-defined]
 
 
 DEAD_HOLDER = "its holder ended without releasing it"
@@ -262,9 +273,11 @@ class Scheduler:
 
     def _run_job(self, job: Job, now: datetime, *, due: bool) -> bool:
         try:
-            with self.sessions() as session:
-                if not job.has_work(session):
-                    return False
+            # An urgent job was woken because there is work: no need to look.
+            if due:
+                with self.sessions() as session:
+                    if not job.has_work(session):
+                        return False
             if not acquire(self.sessions, job, self.holder, now, due=due):
                 return False
         except Exception:
@@ -319,15 +332,22 @@ class Scheduler:
             inbound.recover_pending(self.sessions, older_than=timedelta(0))
         except Exception:
             log.exception("pending deliveries could not be recovered at start")
+        # Tries left at sending a woken change whose job another process was running: it
+        # may have finished its last round just before the change was stored.
+        send_again = 0
+        last_round = time.monotonic()
         while not self._stop.is_set():
-            woken = self._wake.wait(self.tick_seconds)
+            woken = self._wake.wait(SEND_RETRY_SECONDS if send_again else self.tick_seconds)
             self._wake.clear()
             if self._stop.is_set():
                 break
-            if woken:
+            if woken or send_again:
                 # A delivery was just stored: send it before anything else is looked at.
-                self.run_once(urgent=SEND_NOW, only=SEND_NOW)
-            else:
+                sent = bool(self.run_once(urgent=SEND_NOW, only=SEND_NOW))
+                send_again = 0 if sent else SEND_RETRIES if woken else send_again - 1
+            if time.monotonic() - last_round >= self.tick_seconds:
+                # Even while deliveries keep arriving, the other jobs run when due.
+                last_round = time.monotonic()
                 self.run_once()
 
     def stop(self, timeout: float = 30.0) -> None:

@@ -18,6 +18,7 @@ import hmac
 import json
 import logging
 import secrets
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -27,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from govops.catalog.models import Agency
@@ -35,7 +36,13 @@ from govops.core.db import now_utc, transaction
 from govops.core.errors import InvalidRequest, NotFound
 from govops.datastore.models import OutboxEvent
 from govops.exchange.addresses import check_address
-from govops.exchange.events import audience_of, cloud_event, event_id, events_after
+from govops.exchange.events import (
+    Audience,
+    audience_of,
+    cloud_event,
+    event_id,
+    events_after,
+)
 from govops.exchange.models import Subscription, WebhookDelivery
 from govops.security.permissions import Clearance, Principal, Scope
 
@@ -152,15 +159,28 @@ def _consumer(subscription: Subscription) -> Principal:
 # --- fan-out and delivery -------------------------------------------------------------
 
 
-def fan_out(session: Session, *, now: datetime | None = None) -> int:
-    """Owe each active subscription the new events it may receive; answers how many."""
+def fan_out(
+    session: Session,
+    *,
+    now: datetime | None = None,
+    audiences: dict[int, Audience] | None = None,
+) -> int:
+    """Owe each active subscription the new events it may receive; answers how many.
+
+    ``audiences``, kept by the caller across calls, holds what each subscription may
+    receive as read the first time: a run of the sending job reads the access rules once,
+    not at every round; the next run reads them afresh.
+    """
     now = now or now_utc()
+    audiences = {} if audiences is None else audiences
     owed = 0
-    for subscription in session.scalars(select(Subscription).where(Subscription.active)):
+    for subscription in session.scalars(_ACTIVE_SUBSCRIPTIONS):
         events = events_after(session, subscription.cursor, FAN_OUT_PAGE)
         if not events:
             continue
-        audience = audience_of(session, _consumer(subscription))
+        audience = audiences.get(subscription.id)
+        if audience is None:
+            audience = audiences[subscription.id] = audience_of(session, _consumer(subscription))
         only = frozenset(json.loads(subscription.flows))
         for event in events:
             if audience.admits(event, only):
@@ -215,28 +235,77 @@ def deliver_due(
     now = now or now_utc()
     groups, missing = _due(sessions, now)
     run = DeliveryRun()
-    if groups:
+    client = _client(timeout)
+    if len(groups) == 1:
+        run.attempts.extend(_post_in_order(client, groups[0]))
+    elif groups:
         with ThreadPoolExecutor(max_workers=min(PARALLEL_SUBSCRIBERS, len(groups))) as pool:
-            for attempts in pool.map(lambda group: _post_in_order(group, timeout), groups):
+            for attempts in pool.map(lambda group: _post_in_order(client, group), groups):
                 run.attempts.extend(attempts)
+    failures = [attempt for attempt in run.attempts if not attempt.ok]
+    failures += [Attempt(delivery_id, False, error=PRUNED) for delivery_id in missing]
+    if not run.attempts and not failures:
+        return run
     with transaction(sessions) as session:
-        for attempt in run.attempts:
-            _record(session, attempt, now, run)
-        for delivery_id in missing:
-            _record(session, Attempt(delivery_id, False, error=PRUNED), now, run)
+        _record_delivered(session, [attempt for attempt in run.attempts if attempt.ok], run)
+        if failures:
+            _record_failures(session, failures, now, run)
     return run
+
+
+def _record_delivered(session: Session, attempts: list[Attempt], run: DeliveryRun) -> None:
+    """Mark the delivered ones in a statement per answer status, without reading them."""
+    by_status: dict[int | None, list[int]] = defaultdict(list)
+    for attempt in attempts:
+        by_status[attempt.status].append(attempt.delivery_id)
+    delivered_at = now_utc()
+    for status, ids in by_status.items():
+        done = session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id.in_(ids))
+            .values(
+                status="delivered",
+                attempts=WebhookDelivery.attempts + 1,
+                last_status=status,
+                last_error=None,
+                delivered_at=delivered_at,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        run.delivered += int(done.rowcount)  # type: ignore[attr-defined]
+
+
+_clients: dict[float, httpx.Client] = {}
+_clients_lock = threading.Lock()
+
+
+def _client(timeout: float) -> httpx.Client:
+    """A client kept for the process: making one costs milliseconds (its TLS context),
+    more than posting a small change to a subscriber nearby. Clients are thread-safe."""
+    with _clients_lock:
+        client = _clients.get(timeout)
+        if client is None:
+            client = _clients[timeout] = httpx.Client(timeout=timeout, follow_redirects=False)
+        return client
+
+
+# Built once: the sending job asks it at every round.
+_DUE = (
+    select(WebhookDelivery, Subscription, OutboxEvent)
+    .join(Subscription, Subscription.id == WebhookDelivery.subscription_id)
+    .outerjoin(OutboxEvent, OutboxEvent.id == WebhookDelivery.event_id)
+    .where(
+        WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= bindparam("now")
+    )
+    .order_by(WebhookDelivery.subscription_id, WebhookDelivery.event_id)
+    .limit(DELIVERY_PAGE)
+)
+_ACTIVE_SUBSCRIPTIONS = select(Subscription).where(Subscription.active)
 
 
 def _due(sessions: sessionmaker[Session], now: datetime) -> tuple[list[list[_Due]], list[int]]:
     with sessions() as session:
-        rows = session.execute(
-            select(WebhookDelivery, Subscription, OutboxEvent)
-            .join(Subscription, Subscription.id == WebhookDelivery.subscription_id)
-            .outerjoin(OutboxEvent, OutboxEvent.id == WebhookDelivery.event_id)
-            .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
-            .order_by(WebhookDelivery.subscription_id, WebhookDelivery.event_id)
-            .limit(DELIVERY_PAGE)
-        ).all()
+        rows = session.execute(_DUE, {"now": now}).all()
     grouped: dict[int, list[_Due]] = defaultdict(list)
     missing: list[int] = []
     for delivery, subscription, event in rows:
@@ -250,16 +319,15 @@ def _due(sessions: sessionmaker[Session], now: datetime) -> tuple[list[list[_Due
     return list(grouped.values()), missing
 
 
-def _post_in_order(group: list[_Due], timeout: float) -> list[Attempt]:
+def _post_in_order(client: httpx.Client, group: list[_Due]) -> list[Attempt]:
     """Post one subscription's deliveries in order, stopping at the first failure so the
     subscriber never receives a later change before an earlier one on a first try."""
     attempts = []
-    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-        for due in group:
-            attempt = _post(client, due)
-            attempts.append(attempt)
-            if not attempt.ok:
-                break
+    for due in group:
+        attempt = _post(client, due)
+        attempts.append(attempt)
+        if not attempt.ok:
+            break
     return attempts
 
 
@@ -285,18 +353,27 @@ def _post(client: httpx.Client, due: _Due) -> Attempt:
     )
 
 
-def _record(session: Session, attempt: Attempt, now: datetime, run: DeliveryRun) -> None:
-    delivery = session.get(WebhookDelivery, attempt.delivery_id)
-    if delivery is None:
-        return
+def _record_failures(
+    session: Session, failures: list[Attempt], now: datetime, run: DeliveryRun
+) -> None:
+    failed = session.scalars(
+        select(WebhookDelivery).where(
+            WebhookDelivery.id.in_([attempt.delivery_id for attempt in failures])
+        )
+    )
+    deliveries = {delivery.id: delivery for delivery in failed}
+    for attempt in failures:
+        delivery = deliveries.get(attempt.delivery_id)
+        if delivery is not None:
+            _record_failure(delivery, attempt, now, run)
+
+
+def _record_failure(
+    delivery: WebhookDelivery, attempt: Attempt, now: datetime, run: DeliveryRun
+) -> None:
     delivery.attempts += 1
     delivery.last_status = attempt.status
     delivery.last_error = attempt.error
-    if attempt.ok:
-        delivery.status = "delivered"
-        delivery.delivered_at = now_utc()
-        run.delivered += 1
-        return
     run.failed += 1
     if attempt.error == PRUNED or delivery.attempts > len(RETRY_SCHEDULE):
         delivery.status = "dead"

@@ -136,16 +136,25 @@ _INSERT_UNNESTED = text(
     "INSERT INTO series (indicator_id, area_id, dims_key) "
     "SELECT * FROM unnest(CAST(:indicators AS integer[]), CAST(:areas AS integer[]), "
     "CAST(:dims AS text[])) "
+    # Two writers may create the same series at once: the later one reads it below.
+    "ON CONFLICT (indicator_id, area_id, dims_key) DO NOTHING "
     "RETURNING id, indicator_id, area_id, dims_key"
+)
+_SERIES_OF_KEYS = text(
+    "SELECT s.id, s.indicator_id, s.area_id, s.dims_key FROM series AS s "
+    "JOIN unnest(CAST(:indicators AS integer[]), CAST(:areas AS integer[]), "
+    "CAST(:dims AS text[])) AS k(indicator_id, area_id, dims_key) "
+    "USING (indicator_id, area_id, dims_key)"
 )
 
 
 def _insert_unnested(session: Session, keys: list[SeriesKey]) -> Iterable[Any]:
     indicators, areas, dims = zip(*keys, strict=True)
-    return session.execute(
-        _INSERT_UNNESTED,
-        {"indicators": list(indicators), "areas": list(areas), "dims": list(dims)},
-    )
+    arrays = {"indicators": list(indicators), "areas": list(areas), "dims": list(dims)}
+    created = session.execute(_INSERT_UNNESTED, arrays).all()
+    if len(created) == len(keys):
+        return created
+    return session.execute(_SERIES_OF_KEYS, arrays).all()
 
 
 def refresh_latest_periods(
@@ -191,11 +200,30 @@ def _new_data_version(
     # Last in the write's transaction, so the lock on the indicators' rows is held only
     # until the commit: readers see the new version exactly when they can see the data.
     indicators = set(known) if known is not None else _indicators_of(session, series_ids)
-    if indicators:
-        # In id order, so two writes to the same indicators queue instead of deadlocking.
-        session.execute(_NEW_DATA_VERSION, {"ids": sorted(indicators)})
+    if not indicators:
+        return
+    lock_indicators(session, indicators)
+    session.execute(_NEW_DATA_VERSION, {"ids": sorted(indicators)})
 
 
+def lock_indicators(session: Session, indicator_ids: Iterable[int]) -> None:
+    """Lock the indicators' rows, in id order, for the new data version a write ends with.
+
+    A statement of its own, first: an UPDATE locks rows in the order it meets them, and one
+    that waited re-reads the rows others changed, so two writes to the same indicators
+    could deadlock instead of queueing. SQLite has one writer at a time and needs nothing.
+    """
+    ids = sorted(indicator_ids)
+    if ids and _on_postgresql(session):
+        session.execute(_LOCK_INDICATORS_IN_ORDER, {"ids": ids})
+
+
+_LOCK_INDICATORS_IN_ORDER = (
+    select(Indicator.id)
+    .where(Indicator.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Indicator.id)
+    .with_for_update(key_share=True)  # FOR NO KEY UPDATE, as the update takes
+)
 _NEW_DATA_VERSION = (
     update(Indicator)
     .where(Indicator.id.in_(bindparam("ids", expanding=True)))

@@ -16,7 +16,7 @@ from govops.catalog.service import get_indicator
 from govops.core.db import today_utc
 from govops.core.errors import InvalidRequest, NotFound
 from govops.core.periods import Frequency, Period, period_of
-from govops.datastore.cells import Cell, Cells
+from govops.datastore.cells import Cell, Cells, new_record
 from govops.datastore.formula import Formula
 from govops.datastore.query import PeriodRange, SeriesReader, check_dims, resolve_areas
 from govops.datastore.transforms import (
@@ -251,7 +251,8 @@ def _points(
         # are rounded to the decimals the indicator is published with.
         if value is not None and (cell.computed or transform is not Transform.NONE):
             value = value.quantize(places, ROUND_HALF_EVEN)
-        points.append(Point(period, value, cell.status, cell.recorded_at, cell.note))
+        point = (period, value, cell.status, cell.recorded_at, cell.note)
+        points.append(new_record(Point, point))
     return points
 
 

@@ -32,6 +32,7 @@ from govops.datastore.cells import (
     combined_status,
     latest_recorded,
     missing,
+    new_record,
 )
 from govops.datastore.formula import Formula
 from govops.datastore.models import Observation, Series
@@ -162,7 +163,7 @@ class SeriesReader:
             rows = self._stored_rows(area_ids, periods)
         found: dict[int, Cells] = defaultdict(dict)
         for area_id, start, number, status, stamp in rows:
-            found[area_id][start] = Cell(number, status, stamp)
+            found[area_id][start] = new_record(Cell, (number, status, stamp, None, False))
         return found
 
     def _stored_rows(self, area_ids: set[int], periods: PeriodRange) -> Sequence[Any]:
@@ -274,7 +275,7 @@ class SeriesReader:
             else:
                 value = total / parts if rule is AreaRule.MEAN else total
                 status = STATUSES_BEST_FIRST[worst - 1]
-                cell = Cell(value, status, stamp, computed=True)
+                cell = new_record(Cell, (value, status, stamp, None, True))
             assembled[successor_id][start] = cell
         return assembled
 

@@ -1,8 +1,9 @@
 """From a provider's POST to a subscriber's webhook: 40 flows pushing at once on loopback.
 
-A real server (uvicorn, in a process of its own, with its embedded scheduler) holds the
-demo's 40 flows. Forty provider threads, one per flow, each post ``--rounds`` small
-deliveries with the flow's own API key; a subscriber on loopback receives every change by
+The real server (``govops serve --workers 2``: two processes, each with its embedded
+scheduler, taking the exchange's jobs in turn) holds the demo's 40 flows. Forty provider
+threads, one per flow, each post ``--rounds`` small deliveries with the flow's own API
+key, a pause of 0.2 to 1 s before each; a subscriber on loopback receives every change by
 signed webhook. The time from just before each POST to the webhook's arrival is measured.
 Target: p95 under 500 ms on the two-core machine.
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -118,16 +120,16 @@ def frequencies(store: BenchStore) -> dict[str, tuple[Frequency, bool]]:
         }
 
 
-def start_server(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
-    code = (
-        "import uvicorn\n"
-        "from govops.core.settings import Settings\n"
-        "from govops.web.app import create_app\n"
-        f"uvicorn.run(create_app(Settings(database_url={url!r})), host='127.0.0.1', "
-        f"port={port}, log_level='warning')\n"
-    )
+def start_server(url: str, port: int, log: Path, workers: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "govops.cli", "serve", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", str(workers)]
     with log.open("ab") as handle:
-        server = subprocess.Popen([sys.executable, "-c", code], stdout=handle, stderr=handle)
+        server = subprocess.Popen(
+            command,
+            env={**os.environ, "GOVOPS_DATABASE_URL": url},
+            stdout=handle,
+            stderr=handle,
+        )
     for _ in range(300):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
@@ -180,6 +182,12 @@ def main() -> None:
     parser.add_argument("--admin-url", default=ADMIN_URL)
     parser.add_argument("--workdir")
     parser.add_argument("--port", type=int, default=8731)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="server processes (govops serve --workers); one per core, as deployed",
+    )
     args = parser.parse_args()
 
     console.print(describe_code())
@@ -189,14 +197,15 @@ def main() -> None:
     subscriber = Subscriber()
     flows = prepare(store, subscriber.url)
     kinds = frequencies(store)
-    server = start_server(store.url, args.port, workdir / "server.log")
+    server = start_server(store.url, args.port, workdir / "server.log", args.workers)
     sent: dict[int, float] = {}
     answered: dict[int, float] = {}
     failures: list[str] = []
     lock = threading.Lock()
     try:
         console.print(
-            f"{len(flows)} flows pushing {args.rounds} deliveries each; {machine_load()}"
+            f"{len(flows)} flows pushing {args.rounds} deliveries each to {args.workers} "
+            f"server processes; {machine_load()}"
         )
         pushers = [
             threading.Thread(

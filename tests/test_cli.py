@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import openpyxl
 import pytest
 from typer.testing import CliRunner
 
 from govops.cli import app
 from govops.core.settings import get_settings
+from test_exchange_support import free_port
 
 runner = CliRunner()
 
@@ -112,3 +118,39 @@ def test_db_check_finds_an_observation_whose_series_is_gone(data_dir):
     broken = invoke("db", "check")
     assert broken.exit_code == 1
     assert "1 without their series, 0 without their submission" in broken.output
+
+
+def test_serve_with_two_workers_answers_from_two_processes(data_dir):
+    invoke("init", "--no-communes")
+    port = free_port()
+    command = [sys.executable, "-m", "govops.cli", "serve", "--port", str(port)]
+    server = subprocess.Popen(
+        [*command, "--workers", "2"],
+        env={**os.environ, "GOVOPS_DATA_DIR": str(data_dir / "data")},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(_children(server.pid)) < 2 or not _healthy(port):
+            assert server.poll() is None, "the server stopped"
+            assert time.monotonic() < deadline, "two workers did not start"
+            time.sleep(0.2)
+        assert all(_healthy(port) for _ in range(10))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _children(pid: int) -> list[str]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += (task / "children").read_text().split()
+    return found
+
+
+def _healthy(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -268,11 +267,20 @@ def data_export(
 def serve(
     host: Annotated[str | None, typer.Option(help="Default GOVOPS_HOST")] = None,
     port: Annotated[int | None, typer.Option(help="Default GOVOPS_PORT")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Server processes sharing the port: one per core answers more at once. "
+            "Each keeps its own answer cache and runs the exchange's jobs in turn with the "
+            "others",
+        ),
+    ] = 1,
 ) -> None:
     """Run the web server (the schema is brought up to date first)."""
     settings = get_settings()
     _sessions(settings)
-    _run_server(settings, host or settings.host, port or settings.port)
+    _run_server(settings, host or settings.host, port or settings.port, workers)
 
 
 @app.command()
@@ -306,27 +314,26 @@ def worker(
             follower.stop()
 
 
-GC_YOUNG_THRESHOLD = 20_000
-
-
-def _run_server(settings: Settings, host: str, port: int) -> None:
+def _run_server(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
-    from govops.web.app import create_app
+    from govops.web.app import create_served_app
 
     console.print(
         f"govops on http://{host}:{port}/  (API documentation: http://{host}:{port}/api/v1/docs)"
     )
-    application = create_app(settings)
-    # Everything loaded so far lives as long as the process: moved out of the collector's
-    # sight, it is not walked again by every full collection, which otherwise adds tens of
-    # milliseconds to one answer in twenty.
-    gc.freeze()
-    # An answer of ten years for 34 provinces makes tens of thousands of objects, nearly all
-    # freed with it; at the default threshold (700) the collector ran forty times for one
-    # answer and the slowest answers doubled. One object in twenty thousand kept too long
-    # costs nothing by comparison.
-    gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
+    if workers > 1:
+        # Each process builds its own application from the environment's settings.
+        uvicorn.run(
+            "govops.web.app:create_served_app",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level="warning",
+        )
+        return
+    application = create_served_app(settings)
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 

@@ -158,11 +158,18 @@ def _insert_unnested(session: Session, keys: list[SeriesKey]) -> Iterable[Any]:
 
 
 def refresh_latest_periods(
-    session: Session, series_ids: Iterable[int], *, indicators: Iterable[int] | None = None
+    session: Session,
+    series_ids: Iterable[int],
+    *,
+    indicators: Iterable[int] | None = None,
+    new_version: bool = True,
 ) -> None:
-    """Recompute each series' newest period with a value, after a write to it.
+    """Recompute each series' newest period with a value, after a write to it, and give
+    their indicators a new data version.
 
     ``indicators``, the series' indicators when the caller knows them, saves a query.
+    Without ``new_version`` the caller calls :func:`new_data_version` itself before it
+    commits, as late as it can (see there).
     """
     ids = sorted(series_ids)
     if not ids:
@@ -181,7 +188,9 @@ def refresh_latest_periods(
                 .where(Series.id.in_(ids[offset : offset + 500]))
                 .values(latest_period_start=newest)
             )
-    _new_data_version(session, ids, indicators)
+    if new_version:
+        known = set(indicators) if indicators is not None else _indicators_of(session, ids)
+        new_data_version(session, known)
 
 
 # One statement with the ids as an array: a large load touches tens of thousands of
@@ -194,16 +203,18 @@ _REFRESH_LATEST_ON_POSTGRESQL = text(
 )
 
 
-def _new_data_version(
-    session: Session, series_ids: list[int], known: Iterable[int] | None
-) -> None:
-    # Last in the write's transaction, so the lock on the indicators' rows is held only
-    # until the commit: readers see the new version exactly when they can see the data.
-    indicators = set(known) if known is not None else _indicators_of(session, series_ids)
-    if not indicators:
+def new_data_version(session: Session, indicator_ids: Iterable[int]) -> None:
+    """Mark that the indicators' data changed, for the answers cached from them.
+
+    Best last in the write's transaction: the lock on the indicators' rows is held until
+    the commit, and every write to the same indicators queues for it. Readers see the new
+    version exactly when they can see the data.
+    """
+    ids = sorted(set(indicator_ids))
+    if not ids:
         return
-    lock_indicators(session, indicators)
-    session.execute(_NEW_DATA_VERSION, {"ids": sorted(indicators)})
+    lock_indicators(session, ids)
+    session.execute(_NEW_DATA_VERSION, {"ids": ids})
 
 
 def lock_indicators(session: Session, indicator_ids: Iterable[int]) -> None:

@@ -92,6 +92,7 @@ def store_validated(
     *,
     agency_id: int | None = None,
     payload_kept: bool = False,
+    defer_data_version: bool = False,
 ) -> Receipt:
     """Store rows already accepted by a :class:`RowValidator` in this transaction.
 
@@ -100,9 +101,20 @@ def store_validated(
     must be the validator's answers, at most one per indicator, area, dimensions and
     period. With ``payload_kept``, the payload is already in ``raw_payload``. Anything
     else writes through :func:`store_observations`, which checks every row.
+
+    With ``defer_data_version`` the rows' indicators are neither locked nor given a new
+    data version: the caller calls :func:`~govops.datastore.series.new_data_version` for
+    them just before it commits, so writes to the same indicators queue only for the end
+    of the transaction.
     """
     return _store(
-        session, valid, payload, agency_id=agency_id, row_count=len(valid), kept=payload_kept
+        session,
+        valid,
+        payload,
+        agency_id=agency_id,
+        row_count=len(valid),
+        kept=payload_kept,
+        defer_data_version=defer_data_version,
     )
 
 
@@ -114,6 +126,7 @@ def _store(
     agency_id: int | None,
     row_count: int,
     kept: bool = False,
+    defer_data_version: bool = False,
 ) -> Receipt:
     received_at = now_utc()
     submission = _record_submission(session, payload, received_at, agency_id, row_count, kept)
@@ -124,14 +137,16 @@ def _store(
     resolver.create_many(key for key in keys if resolver.known(*key) is None)
     keyed = [(resolver.id_for(*key), row) for key, row in zip(keys, valid, strict=True)]
     changed = _drop_unchanged(session, keyed)
-    # Only now, just before writing: writes to the same indicators queue for this lock,
-    # and everything above is reading.
-    lock_indicators(session, {row.indicator_id for _, row in changed})
+    if not defer_data_version:
+        # Only now, just before writing: writes to the same indicators queue for this
+        # lock, and everything above is reading.
+        lock_indicators(session, {row.indicator_id for _, row in changed})
     _insert(session, changed, submission.id, received_at)
     refresh_latest_periods(
         session,
         {series_id for series_id, _ in changed},
         indicators={row.indicator_id for _, row in changed},
+        new_version=not defer_data_version,
     )
 
     submission.stored_count = len(changed)

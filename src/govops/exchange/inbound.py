@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ from govops.core.errors import Conflict, GovopsError, InvalidRequest, RejectedBa
 from govops.datastore.bulk import load_csv_file
 from govops.datastore.models import RawPayload
 from govops.datastore.rows import IncomingRow
+from govops.datastore.series import new_data_version
 from govops.datastore.validation import RowValidator, ValidRow
 from govops.datastore.writes import Payload, Receipt, store_validated
 from govops.exchange.events import announce_in_order
@@ -292,13 +293,24 @@ def process(
     """
     for attempt in range(PROCESS_ATTEMPTS):
         try:
-            return _process_once(sessions, inbound_id, content)
+            with _processing_slots:
+                return _process_once(sessions, inbound_id, content)
         except OperationalError as error:
             if attempt + 1 == PROCESS_ATTEMPTS or not _is_transient(error):
                 raise
             log.warning("delivery %s met %s; processing it again", inbound_id, error.orig)
             time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+# Deliveries processed at once in one process; the others wait their turn here, before
+# their transaction begins. One process runs Python on one core at a time: forty
+# deliveries processed together share it forty ways, and the one holding the lock on its
+# indicators waits for its turn while every delivery sharing them waits for it.
+# With two, on the 2-core machine, 40 flows pushing at once reach their subscribers in
+# p95 440-490 ms; with forty (no limit), 630-820 ms.
+PROCESSING_AT_ONCE = 2
+_processing_slots = threading.BoundedSemaphore(PROCESSING_AT_ONCE)
 
 
 def _is_transient(error: OperationalError) -> bool:
@@ -373,14 +385,12 @@ def _store_bulk_or_refuse(session: Session, flow: ExchangeFlow, inbound: Inbound
 
 
 def _lock_indicators(session: Session, flow: ExchangeFlow) -> None:
-    """On PostgreSQL, lock the flow's indicators in id order before storing anything.
+    """On PostgreSQL, lock the flow's indicators in id order before a bulk load.
 
-    A write marks the indicators it changed at its end. Two deliveries sharing indicators
-    (every provincial report carries the same ones) would otherwise take those locks late
-    and in the order each met them, and could deadlock; taken first and in order, the
-    second delivery simply waits for the first. The lock is taken after the rows are
-    checked, not before: deliveries sharing indicators check at once and queue only for
-    their writes.
+    The loader marks the indicators it changed at its end. Two deliveries sharing
+    indicators could otherwise take those locks late and in the order each met them, and
+    deadlock; taken first and in order, the second delivery simply waits for the first.
+    (A small delivery takes them in order at its very end instead, see _finish.)
     """
     if session.get_bind().dialect.name != "postgresql":
         return
@@ -397,6 +407,8 @@ class Outcome:
     stored: int = 0
     unchanged: int = 0
     observations: list[dict[str, Any]] | None = None
+    # Indicators stored to whose new data version is left to the end of the transaction.
+    indicator_ids: set[int] = field(default_factory=set)
 
 
 def _store_rows(
@@ -419,9 +431,10 @@ def _store_rows(
         return outcome
     # The same bytes as the delivery's, so the datastore's submission names its payload.
     payload = Payload(content, inbound.media_type, source=f"flow {flow.code}")
-    _lock_indicators(session, flow)
     # The rows were checked; storing them refuses none (no savepoint needed).
-    receipt = _store_checked(session, [c.valid for c in checked], payload, inbound)
+    valid = [c.valid for c in checked]
+    receipt = _store_checked(session, valid, payload, inbound)
+    outcome.indicator_ids = {row.indicator_id for row in valid}
     outcome.submission_id = receipt.submission_id
     outcome.accepted, outcome.stored = len(checked), receipt.stored
     outcome.unchanged = receipt.unchanged
@@ -433,7 +446,16 @@ def _store_checked(
     session: Session, rows: list[ValidRow], payload: Payload, inbound: Inbound
 ) -> Receipt:
     # Checked once, by _check_rows, with the validator of the datastore's own writes.
-    return store_validated(session, rows, payload, agency_id=inbound.agency_id, payload_kept=True)
+    # Deliveries sharing indicators (every provincial report carries the same ones) queue
+    # only for the last statements of their transactions: see _finish.
+    return store_validated(
+        session,
+        rows,
+        payload,
+        agency_id=inbound.agency_id,
+        payload_kept=True,
+        defer_data_version=True,
+    )
 
 
 def _check_rows(
@@ -579,6 +601,9 @@ def _finish(session: Session, flow: ExchangeFlow, inbound: Inbound, outcome: Out
             "truncated": outcome.observations is None
             or outcome.accepted > len(outcome.observations),
         }
+        # Last but the event: the lock on the indicators' rows it takes is held until the
+        # commit, so deliveries sharing indicators wait for each other as briefly as can be.
+        new_data_version(session, outcome.indicator_ids)
         announce_in_order(session, DELIVERY_EVENT, f"flow/{flow.code}", data)
     log.info(
         "delivery %s to flow %s: %s, %s rows, %s refused",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 import uuid
@@ -50,6 +51,31 @@ STRICT_POLICY = (
 )
 # The documentation page serves Swagger UI from this server too (govops.web.docs).
 DOCS_PATH = "/api/v1/docs"
+
+
+# Young objects collected every this many allocations (Python's default: 700).
+GC_YOUNG_THRESHOLD = 20_000
+
+
+def create_served_app(settings: Settings | None = None) -> FastAPI:
+    """The application as ``govops serve`` runs it, in each of its processes."""
+    application = create_app(settings)
+    tune_collector()
+    return application
+
+
+def tune_collector() -> None:
+    """Set the garbage collector for a long-running server, once its code is loaded.
+
+    Everything loaded so far lives as long as the process: moved out of the collector's
+    sight, it is not walked again by every full collection, which otherwise adds tens of
+    milliseconds to one answer in twenty. An answer of ten years for 34 provinces makes
+    tens of thousands of objects, nearly all freed with it; at the default threshold the
+    collector ran forty times for one answer and the slowest answers doubled. An object
+    kept a little longer costs nothing by comparison.
+    """
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -31,6 +31,8 @@ def test_filters_narrow_the_catalogue_by_frequency_and_group(page: Page, site: S
     page.get_by_label("Kỳ hạn").select_option("Q")
     page.get_by_label("Nhóm").select_option("NSIS")
     page.get_by_role("button", name="Tìm kiếm").click()
+    # The results are read once the filtered page has loaded, not from the one before it.
+    page.wait_for_url(re.compile(r"group=NSIS"))
     codes = page.locator(".results .code").all_inner_texts()
     assert "GDP_GROWTH_Q" in codes and "EXPORTS" not in codes
     assert all(code.endswith("_Q") for code in codes)
@@ -40,6 +42,7 @@ def test_the_owner_agency_filter_keeps_only_that_agencys_indicators(page: Page, 
     sign_in(page, site, target="/indicators")
     page.get_by_label("Cơ quan chủ trì").select_option(label="Bộ Tài chính")
     page.get_by_role("button", name="Tìm kiếm").click()
+    page.wait_for_url(re.compile(r"owner=MOF"))
 
     results = page.locator(".results li")
     codes = page.locator(".results .code").all_inner_texts()

@@ -33,6 +33,7 @@ from govops.datastore.cells import (
     latest_recorded,
     missing,
     new_record,
+    worst_status,
 )
 from govops.datastore.formula import Formula
 from govops.datastore.models import Observation, Series
@@ -565,8 +566,7 @@ def add_up_parts(
             combined[start] = missing(f"{wanted - found} of {wanted} areas have no value")
             continue
         total = totals[start]
-        present = statuses[start]
-        status = present.pop() if len(present) == 1 else _worst_status(present)
+        status = worst_status(statuses[start])
         known = [stamp for stamp in stamps[start] if stamp is not None]
         combined[start] = Cell(
             total / wanted if mean else total,
@@ -575,10 +575,6 @@ def add_up_parts(
             computed=True,
         )
     return combined
-
-
-def _worst_status(statuses: set[str]) -> str:
-    return combined_status(Cell(None, status) for status in statuses)
 
 
 def _group_by_children(

@@ -158,16 +158,11 @@ def _insert_unnested(session: Session, keys: list[SeriesKey]) -> Iterable[Any]:
 
 
 def refresh_latest_periods(
-    session: Session,
-    series_ids: Iterable[int],
-    *,
-    indicators: Iterable[int] | None = None,
-    new_version: bool = True,
+    session: Session, series_ids: Iterable[int], *, new_version: bool = True
 ) -> None:
     """Recompute each series' newest period with a value, after a write to it, and give
     their indicators a new data version.
 
-    ``indicators``, the series' indicators when the caller knows them, saves a query.
     Without ``new_version`` the caller calls :func:`new_data_version` itself before it
     commits, as late as it can (see there).
     """
@@ -189,8 +184,7 @@ def refresh_latest_periods(
                 .values(latest_period_start=newest)
             )
     if new_version:
-        known = set(indicators) if indicators is not None else _indicators_of(session, ids)
-        new_data_version(session, known)
+        new_data_version(session, _indicators_of(session, ids))
 
 
 # One statement with the ids as an array: a large load touches tens of thousands of
@@ -203,17 +197,21 @@ _REFRESH_LATEST_ON_POSTGRESQL = text(
 )
 
 
-def new_data_version(session: Session, indicator_ids: Iterable[int]) -> None:
+def new_data_version(
+    session: Session, indicator_ids: Iterable[int], *, locked: bool = False
+) -> None:
     """Mark that the indicators' data changed, for the answers cached from them.
 
     Best last in the write's transaction: the lock on the indicators' rows is held until
     the commit, and every write to the same indicators queues for it. Readers see the new
-    version exactly when they can see the data.
+    version exactly when they can see the data. ``locked``: the caller took the lock
+    already (:func:`lock_indicators`).
     """
     ids = sorted(set(indicator_ids))
     if not ids:
         return
-    lock_indicators(session, ids)
+    if not locked:
+        lock_indicators(session, ids)
     session.execute(_NEW_DATA_VERSION, {"ids": ids})
 
 

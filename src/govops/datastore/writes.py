@@ -24,7 +24,12 @@ from govops.core.errors import PayloadTooLarge, RejectedBatch, RowErrors
 from govops.datastore.models import Observation, OutboxEvent, RawPayload, Submission
 from govops.datastore.rows import IncomingRow
 from govops.datastore.scope import WriteScope
-from govops.datastore.series import SeriesResolver, lock_indicators, refresh_latest_periods
+from govops.datastore.series import (
+    SeriesResolver,
+    lock_indicators,
+    new_data_version,
+    refresh_latest_periods,
+)
 from govops.datastore.validation import RowValidator, ValidRow
 from govops.security.permissions import Principal
 
@@ -137,17 +142,15 @@ def _store(
     resolver.create_many(key for key in keys if resolver.known(*key) is None)
     keyed = [(resolver.id_for(*key), row) for key, row in zip(keys, valid, strict=True)]
     changed = _drop_unchanged(session, keyed)
+    indicators = {row.indicator_id for _, row in changed}
     if not defer_data_version:
         # Only now, just before writing: writes to the same indicators queue for this
         # lock, and everything above is reading.
-        lock_indicators(session, {row.indicator_id for _, row in changed})
+        lock_indicators(session, indicators)
     _insert(session, changed, submission.id, received_at)
-    refresh_latest_periods(
-        session,
-        {series_id for series_id, _ in changed},
-        indicators={row.indicator_id for _, row in changed},
-        new_version=not defer_data_version,
-    )
+    refresh_latest_periods(session, {series_id for series_id, _ in changed}, new_version=False)
+    if not defer_data_version:
+        new_data_version(session, indicators, locked=True)
 
     submission.stored_count = len(changed)
     receipt = Receipt(

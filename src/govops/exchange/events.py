@@ -22,7 +22,7 @@ from govops.core.errors import GovopsError, InvalidRequest
 from govops.datastore.models import OutboxEvent
 from govops.datastore.writes import announce
 from govops.exchange.models import AccessRule, ExchangeFlow, JobLease
-from govops.exchange.registry import may_receive_level
+from govops.exchange.registry import may_receive
 from govops.security.permissions import Principal, Scope
 
 EVENT_PREFIX = "exchange."
@@ -116,7 +116,7 @@ def audience_of(session: Session, reader: Principal) -> Audience:
         select(ExchangeFlow.id, ExchangeFlow.code, ExchangeFlow.classification)
     )
     allowed = {
-        code: may_receive_level(classification, rules.get(flow_id), reader)
+        code: may_receive(classification, rules.get(flow_id), reader)
         for flow_id, code, classification in flows
     }
     return Audience(reader, allowed)

@@ -316,15 +316,11 @@ def consumers_of(session: Session, flow_id: int) -> list[AccessRule]:
     )
 
 
-def may_receive(flow: ExchangeFlow, rule: AccessRule | None, reader: Principal) -> bool:
-    """Whether ``reader`` may receive the flow's changes: by an access rule of its agency
-    up to the rule's classification and the reader's clearance; administrators, and
-    anyone holding exchange:manage across agencies, see every flow within clearance."""
-    return may_receive_level(flow.classification, rule, reader)
-
-
-def may_receive_level(classification: str, rule: AccessRule | None, reader: Principal) -> bool:
-    """:func:`may_receive` for a flow of this classification."""
+def may_receive(classification: str, rule: AccessRule | None, reader: Principal) -> bool:
+    """Whether ``reader`` may receive the changes of a flow of this classification: by an
+    access rule of its agency up to the rule's classification and the reader's clearance;
+    administrators, and anyone holding exchange:manage across agencies, see every flow
+    within clearance."""
     level = Clearance(classification).rank
     if level > reader.clearance.rank:
         return False
